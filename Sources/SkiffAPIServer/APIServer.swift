@@ -1,0 +1,132 @@
+import Logging
+import Synchronization
+import NIOHTTP1
+import SkiffModel
+import SkiffStorage
+
+/// The Kubernetes API over HTTP: authentication, discovery, and the generic resource handlers.
+public final class APIServer: Sendable {
+    public struct Configuration: Sendable {
+        /// `gitVersion` and friends reported at `/version`.
+        public var version: VersionInfo
+        public var authenticator: TokenAuthenticator
+
+        public init(version: VersionInfo = .current, authenticator: TokenAuthenticator) {
+            self.version = version
+            self.authenticator = authenticator
+        }
+    }
+
+    public let configuration: Configuration
+    public let registry: Registry
+    public let store: ResourceStore
+    let logger: Logger
+    let ready = ReadyFlag()
+
+    public init(configuration: Configuration, registry: Registry, store: ResourceStore, logger: Logger) {
+        self.configuration = configuration
+        self.registry = registry
+        self.store = store
+        self.logger = logger
+    }
+
+    /// Marks the server ready (`/readyz` answers ok) once the cache has loaded.
+    public func markReady() { ready.set() }
+
+    /// Answers one request. Never throws: every failure becomes a `Status` response.
+    public func handle(_ request: Request) async -> Response {
+        var request = request
+        if let user = configuration.authenticator.authenticate(authorization: request.headers.first(name: "authorization")) {
+            request.user = user
+        } else if request.headers.first(name: "authorization") != nil {
+            return .error(.unauthorized())
+        }
+        let info = RequestInfo(method: request.method, path: request.path, query: request.query)
+        do {
+            if !info.isResourceRequest {
+                return try await handleNonResource(request, info)
+            }
+            if request.user.isAnonymous {
+                throw APIError.forbidden(GroupResource(group: info.group, resource: info.resource), info.name,
+                                         "User \"system:anonymous\" cannot \(info.verb) resource \"\(info.resource)\" in API group \"\(info.group)\"" + (info.namespace.isEmpty ? " at the cluster scope" : " in the namespace \"\(info.namespace)\""))
+            }
+            return try await handleResource(request, info)
+        } catch let error as APIError {
+            return .error(error)
+        } catch {
+            return .error(.internalError("\(error)"))
+        }
+    }
+
+    func handleNonResource(_ request: Request, _ info: RequestInfo) async throws -> Response {
+        let segs = info.segments
+        switch segs.first {
+        case "healthz", "livez":
+            return .text("ok")
+        case "readyz":
+            return ready.isSet ? .text("ok") : .text("[-]informer-sync failed: reason withheld\nreadyz check failed", status: .internalServerError)
+        case "version":
+            return .json(configuration.version.json)
+        default:
+            break
+        }
+        if request.user.isAnonymous {
+            throw APIError(code: 403, reason: "Forbidden", message: "forbidden: User \"system:anonymous\" cannot get path \"\(request.path)\"")
+        }
+        switch segs.first {
+        case "api", "apis":
+            return try discovery(request, segs)
+        default:
+            throw APIError.pathNotFound()
+        }
+    }
+
+    func handleResource(_ request: Request, _ info: RequestInfo) async throws -> Response {
+        guard let type = registry.lookup(group: info.group, version: info.version, plural: info.resource) else {
+            throw APIError.pathNotFound()
+        }
+        var context = try RequestContext(request: request, info: info, type: type)
+        var response: Response
+        switch (info.verb, info.subresource) {
+        case ("get", ""): response = try await get(&context)
+        case ("list", ""): response = try await list(&context)
+        case ("watch", ""): response = try await watch(&context)
+        case ("create", ""): response = try await create(&context)
+        case ("update", ""), ("update", "status"): response = try await update(&context)
+        case ("patch", ""), ("patch", "status"): response = try await patch(&context)
+        case ("delete", ""): response = try await delete(&context)
+        case ("deletecollection", ""): response = try await deleteCollection(&context)
+        case ("get", "status"): response = try await get(&context)
+        case ("get", "scale"), ("update", "scale"), ("patch", "scale"): response = try await scale(&context)
+        case ("create", "binding"): response = try await bind(&context)
+        default:
+            throw APIError.pathNotFound()
+        }
+        for w in context.warnings { response.addWarning(w) }
+        return response
+    }
+}
+
+/// Whether the server has finished starting.
+final class ReadyFlag: Sendable {
+    let flag = Synchronization.Atomic<Bool>(false)
+    func set() { flag.store(true, ordering: .releasing) }
+    var isSet: Bool { flag.load(ordering: .acquiring) }
+}
+
+/// `/version` (version.Info).
+public struct VersionInfo: Sendable {
+    public var major: String
+    public var minor: String
+    public var gitVersion: String
+
+    public static let current = VersionInfo(major: "1", minor: "33", gitVersion: "v1.33.0+skiff.0.1.0")
+
+    public var json: JSON {
+        [
+            "major": .string(major), "minor": .string(minor), "gitVersion": .string(gitVersion),
+            "gitCommit": "", "gitTreeState": "clean", "buildDate": "2026-11-28T00:00:00Z",
+            "goVersion": "swift6.3", "compiler": "swiftc", "platform": "linux/amd64",
+        ]
+    }
+}

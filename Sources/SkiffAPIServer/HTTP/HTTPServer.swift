@@ -1,0 +1,129 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// Serves HTTP/1.1 over TLS, handing each whole request to a handler and writing its response,
+/// streamed in chunks when the body is a stream (watch, logs).
+///
+/// Requests on one connection are answered in order. A body larger than `maxBodyBytes` is answered
+/// with 413 without reading the rest.
+public struct HTTPServer: Sendable {
+    public typealias Handler = @Sendable (Request, ConnectionInfo) async -> Response
+
+    public struct ConnectionInfo: Sendable {
+        /// The verified client certificate chain's leaf, in DER, if the client presented one.
+        public var peerCertificate: [UInt8]?
+    }
+
+    public var host: String
+    public var port: Int
+    public var tls: NIOSSLContext?
+    public var maxBodyBytes: Int
+    public var logger: Logger
+    public var handler: Handler
+
+    public init(host: String, port: Int, tls: NIOSSLContext?, maxBodyBytes: Int = 3 * 1024 * 1024, logger: Logger, handler: @escaping Handler) {
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.maxBodyBytes = maxBodyBytes
+        self.logger = logger
+        self.handler = handler
+    }
+
+    typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+
+    /// Binds and serves until cancelled. `onBound` is called with the bound port once listening.
+    public func run(onBound: @Sendable (Int) -> Void = { _ in }) async throws {
+        let tls = self.tls
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                    }
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    return try Connection(wrappingChannelSynchronously: channel)
+                }
+            }
+        onBound(server.channel.localAddress?.port ?? port)
+        try await withThrowingDiscardingTaskGroup { group in
+            try await server.executeThenClose { inbound in
+                for try await connection in inbound {
+                    group.addTask { await self.serve(connection) }
+                }
+            }
+        }
+    }
+
+    func serve(_ connection: Connection) async {
+        do {
+            let peer = try? await connection.channel.pipeline.handler(type: NIOSSLServerHandler.self).get()
+            _ = peer
+            let info = ConnectionInfo(peerCertificate: nil)
+            try await connection.executeThenClose { inbound, outbound in
+                var head: HTTPRequestHead?
+                var body: [UInt8] = []
+                var tooLarge = false
+                for try await part in inbound {
+                    switch part {
+                    case .head(let h):
+                        head = h
+                        body = []
+                        tooLarge = false
+                        if let len = h.headers.first(name: "content-length").flatMap(Int.init), len > maxBodyBytes {
+                            tooLarge = true
+                        }
+                    case .body(var buffer):
+                        if tooLarge { continue }
+                        if body.count + buffer.readableBytes > maxBodyBytes {
+                            tooLarge = true
+                            body = []
+                            continue
+                        }
+                        body.append(contentsOf: buffer.readBytes(length: buffer.readableBytes) ?? [])
+                    case .end:
+                        guard let h = head else { continue }
+                        head = nil
+                        let response: Response
+                        if tooLarge {
+                            response = .error(.requestEntityTooLarge("the server rejected the request because it was too large"))
+                        } else {
+                            response = await handler(Request(method: h.method, uri: h.uri, headers: h.headers, body: body), info)
+                        }
+                        body = []
+                        try await write(response, for: h, to: outbound)
+                        if !h.isKeepAlive || tooLarge { return }
+                    }
+                }
+            }
+        } catch {
+            logger.debug("connection closed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func write(_ response: Response, for request: HTTPRequestHead, to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>) async throws {
+        var headers = response.headers
+        switch response.body {
+        case .bytes(let bytes):
+            headers.replaceOrAdd(name: "Content-Length", value: String(bytes.count))
+            try await outbound.write(.head(HTTPResponseHead(version: request.version, status: response.status, headers: headers)))
+            if request.method != .HEAD && !bytes.isEmpty {
+                try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
+            }
+            try await outbound.write(.end(nil))
+        case .stream(let chunks):
+            headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
+            try await outbound.write(.head(HTTPResponseHead(version: request.version, status: response.status, headers: headers)))
+            for await chunk in chunks {
+                try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: chunk))))
+            }
+            try await outbound.write(.end(nil))
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import NIOHTTP1
+import SkiffModel
+
+/// One HTTP request as the API handlers see it: method, decoded path, query and the whole body.
+public struct Request: Sendable {
+    public var method: HTTPMethod
+    /// The path without the query, percent-decoded per segment by the router.
+    public var path: String
+    public var query: [String: String]
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+    /// The authenticated identity; set by the authenticator before routing.
+    public var user: UserInfo = .anonymous
+
+    public init(method: HTTPMethod, uri: String, headers: HTTPHeaders, body: [UInt8]) {
+        self.method = method
+        self.headers = headers
+        self.body = body
+        if let q = uri.firstIndex(of: "?") {
+            path = String(uri[..<q])
+            query = Request.parseQuery(uri[uri.index(after: q)...])
+        } else {
+            path = uri
+            query = [:]
+        }
+    }
+
+    /// Parses `a=b&c=d`; the last value wins for repeated keys, as `url.Values.Get` returns the first
+    /// (Kubernetes reads the first: keep the first).
+    static func parseQuery(_ s: Substring) -> [String: String] {
+        var out: [String: String] = [:]
+        for pair in s.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = percentDecode(parts[0])
+            let value = parts.count > 1 ? percentDecode(parts[1]) : ""
+            if out[key] == nil { out[key] = value }
+        }
+        return out
+    }
+
+    static func percentDecode(_ s: Substring) -> String {
+        guard s.contains("%") || s.contains("+") else { return String(s) }
+        var bytes: [UInt8] = []
+        var it = Array(s.utf8)[...]
+        while let b = it.popFirst() {
+            if b == UInt8(ascii: "+") {
+                bytes.append(UInt8(ascii: " "))
+            } else if b == UInt8(ascii: "%"), it.count >= 2,
+                      let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16) {
+                bytes.append(v)
+                it = it.dropFirst(2)
+            } else {
+                bytes.append(b)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    public var contentType: String {
+        (headers.first(name: "content-type") ?? "application/json").split(separator: ";").first
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? "application/json"
+    }
+}
+
+/// A response: a status, headers and either a whole body or a stream of chunks (watch, logs).
+public struct Response: Sendable {
+    public enum Body: Sendable {
+        case bytes([UInt8])
+        case stream(AsyncStream<[UInt8]>)
+    }
+
+    public var status: HTTPResponseStatus
+    public var headers: HTTPHeaders
+    public var body: Body
+
+    public init(status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:], body: Body = .bytes([])) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public static func json(_ value: JSON, status: HTTPResponseStatus = .ok, contentType: String = "application/json") -> Response {
+        Response(status: status, headers: ["Content-Type": contentType], body: .bytes(value.serialized()))
+    }
+
+    public static func raw(_ bytes: [UInt8], status: HTTPResponseStatus = .ok, contentType: String = "application/json") -> Response {
+        Response(status: status, headers: ["Content-Type": contentType], body: .bytes(bytes))
+    }
+
+    public static func text(_ s: String, status: HTTPResponseStatus = .ok) -> Response {
+        Response(status: status, headers: ["Content-Type": "text/plain; charset=utf-8"], body: .bytes(Array(s.utf8)))
+    }
+
+    public static func error(_ e: APIError) -> Response {
+        json(e.status, status: HTTPResponseStatus(statusCode: e.code))
+    }
+
+    /// Adds a `Warning: 299 - "text"` header, which kubectl prints as `Warning: text`.
+    public mutating func addWarning(_ text: String) {
+        let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        headers.add(name: "Warning", value: "299 - \"\(escaped)\"")
+    }
+}

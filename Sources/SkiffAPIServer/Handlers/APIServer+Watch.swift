@@ -1,0 +1,133 @@
+import SkiffModel
+
+extension APIServer {
+    /// How often a watch that allows bookmarks gets one.
+    static let bookmarkInterval: Duration = .seconds(60)
+
+    /// A watch: a chunked stream of `{"type":..., "object":...}` lines until the client goes away
+    /// or `timeoutSeconds` passes.
+    func watch(_ c: inout RequestContext) async throws -> Response {
+        var opts = try ListOptions(query: c.query)
+        if !c.info.name.isEmpty {
+            let nameSelector = try FieldSelector.parse("metadata.name=\(c.info.name)")
+            opts.fieldSelector = opts.fieldSelector.map { $0.and(nameSelector) } ?? nameSelector
+        }
+        let keyPrefix = c.type.key(namespace: c.namespace, name: nil)
+        var after: Int64? = nil
+        if let rv = opts.resourceVersion.flatMap(Int64.init), rv > 0, opts.sendInitialEvents != true {
+            await store.cache.waitUntil(rv)
+            after = rv
+        } else {
+            await store.sync()
+        }
+        let started: (initial: [CachedObject], stream: AsyncStream<CacheEvent>, revision: Int64)
+        do {
+            started = try await store.cache.watch(resourcePrefix: c.type.keyPrefix, keyPrefix: keyPrefix, after: after)
+        } catch {
+            // Kubernetes answers a too-old watch with 200 and one ERROR event.
+            let line = WatchLine.encode(type: "ERROR", object: error.status)
+            return Response(status: .ok, headers: ["Content-Type": "application/json"], body: .bytes(line))
+        }
+        let context = c
+        let timeout = opts.timeoutSeconds.map { Duration.seconds($0) }
+        let bookmarks = opts.allowWatchBookmarks
+        let initialEnd = opts.sendInitialEvents == true && bookmarks
+        let (out, continuation) = AsyncStream<[UInt8]>.makeStream()
+        // The pump lives exactly as long as the response stream: cancelled when the client goes away.
+        let pump = Task {
+            var encoder = WatchEncoder(context: context, options: opts)
+            var revision = started.revision
+            for obj in started.initial where opts.matches(obj) {
+                continuation.yield(encoder.line("ADDED", obj))
+            }
+            if initialEnd {
+                continuation.yield(encoder.bookmark(revision, initialEventsEnd: true))
+            }
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await event in started.stream {
+                        guard let line = encoder.encode(event) else { continue }
+                        continuation.yield(line)
+                    }
+                }
+                if let timeout {
+                    group.addTask { try? await Task.sleep(for: timeout) }
+                }
+                if bookmarks {
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try? await Task.sleep(for: APIServer.bookmarkInterval)
+                            revision = await self.store.cache.revision
+                            continuation.yield(WatchEncoder(context: context, options: opts).bookmark(revision, initialEventsEnd: false))
+                        }
+                    }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in pump.cancel() }
+        return Response(status: .ok, headers: ["Content-Type": "application/json", "Cache-Control": "no-cache, private"], body: .stream(out))
+    }
+}
+
+/// Turns cache events into watch lines for one watcher: selector filtering (an object that stops
+/// matching is sent as DELETED), version conversion, and Table rows for `kubectl get -w`.
+struct WatchEncoder: Sendable {
+    let context: RequestContext
+    let options: ListOptions
+    var sentColumns = false
+
+    init(context: RequestContext, options: ListOptions) {
+        self.context = context
+        self.options = options
+    }
+
+    mutating func encode(_ event: CacheEvent) -> [UInt8]? {
+        let now = options.matches(event.object)
+        let before = event.previous.map(options.matches) ?? false
+        switch event.kind {
+        case .added: return now ? line("ADDED", event.object) : nil
+        case .modified:
+            if now && before { return line("MODIFIED", event.object) }
+            if now { return line("ADDED", event.object) }
+            if before { return line("DELETED", event.object) }
+            return nil
+        case .deleted:
+            return (event.previous.map(options.matches) ?? now) ? line("DELETED", event.object) : nil
+        }
+    }
+
+    mutating func line(_ type: String, _ obj: CachedObject) -> [UInt8] {
+        switch context.format {
+        case .object:
+            return WatchLine.encode(type: type, raw: context.outputBytes(obj))
+        case .table:
+            let table = Table.make(context, [obj], listMeta: ["resourceVersion": .string(String(obj.revision))], withColumns: !sentColumns)
+            sentColumns = true
+            return WatchLine.encode(type: type, object: table)
+        case .metadata:
+            return WatchLine.encode(type: type, object: Table.partialMetadata(obj.object))
+        }
+    }
+
+    func bookmark(_ revision: Int64, initialEventsEnd: Bool) -> [UInt8] {
+        var meta: JSON = ["resourceVersion": .string(String(revision))]
+        if initialEventsEnd { meta["annotations"] = ["k8s.io/initial-events-end": "true"] }
+        return WatchLine.encode(type: "BOOKMARK", object: ["kind": .string(context.type.kind), "apiVersion": .string(context.apiVersion), "metadata": meta])
+    }
+}
+
+enum WatchLine {
+    static func encode(type: String, object: JSON) -> [UInt8] {
+        encode(type: type, raw: object.serialized())
+    }
+
+    static func encode(type: String, raw: [UInt8]) -> [UInt8] {
+        var out = Array("{\"type\":\"\(type)\",\"object\":".utf8)
+        out += raw
+        out += Array("}\n".utf8)
+        return out
+    }
+}

@@ -1,0 +1,102 @@
+import NIOHTTP1
+import SkiffModel
+
+extension APIServer {
+    func create(_ c: inout RequestContext) async throws -> Response {
+        try validateFields(&c, try c.rawBody())
+        let obj = try c.decodeBody()
+        if c.type.namespaced && c.namespace == nil {
+            throw APIError.badRequest("the server could not find the requested resource")
+        }
+        let created = try await store.create(c.type, obj, dryRun: c.dryRun)
+        return .json(c.output(created), status: .created)
+    }
+
+    func update(_ c: inout RequestContext) async throws -> Response {
+        try validateFields(&c, try c.rawBody())
+        var obj = try c.decodeBody()
+        let bodyName = obj["metadata", "name"]?.string ?? ""
+        if bodyName.isEmpty {
+            obj["metadata", "name"] = .string(c.info.name)
+        } else if bodyName != c.info.name {
+            throw APIError.badRequest("the name of the object (\(bodyName)) does not match the name on the URL (\(c.info.name))")
+        }
+        let target: ResourceStore.UpdateTarget = c.info.subresource == "status" ? .status : .main
+        let (result, created) = try await store.update(c.type, namespace: c.namespace, name: c.info.name, obj, target: target, dryRun: c.dryRun)
+        return .json(c.output(result), status: created ? .created : .ok)
+    }
+
+    func patch(_ c: inout RequestContext) async throws -> Response {
+        let patchType = c.request.contentType
+        let target: ResourceStore.UpdateTarget = c.info.subresource == "status" ? .status : .main
+        if patchType == "application/apply-patch+yaml" {
+            return try await apply(&c)
+        }
+        let patch = try BodyDecoder.decode(c.request.body, contentType: patchType)
+        let context = c
+        let result = try await store.guaranteedUpdate(c.type, namespace: c.namespace, name: c.info.name, dryRun: c.dryRun) { current throws(APIError) in
+            let versioned = context.output(current)
+            var patched = try Patching.apply(patch, type: patchType, to: versioned, kind: context.type)
+            if let conversion = context.conversion { patched = conversion.toStorage(patched) }
+            patched["apiVersion"] = current["apiVersion"]
+            patched["kind"] = current["kind"]
+            if patched["metadata", "resourceVersion"] == nil || patched["metadata", "resourceVersion"] == .null {
+                patched["metadata", "resourceVersion"] = current["metadata", "resourceVersion"]
+            } else if patched["metadata", "resourceVersion"] != current["metadata", "resourceVersion"] {
+                throw .conflict(context.type.groupResource, context.info.name, APIError.optimisticLockMessage)
+            }
+            return patched
+        } target: { target }
+        return .json(c.output(result))
+    }
+
+    func delete(_ c: inout RequestContext) async throws -> Response {
+        let body = c.request.body.isEmpty ? nil : try BodyDecoder.decode(c.request.body, contentType: c.request.contentType)
+        let options = try DeleteOptions(body: body, query: c.query)
+        switch try await store.delete(c.type, namespace: c.namespace, name: c.info.name, options: options) {
+        case .pending(let obj):
+            return .json(c.output(obj), status: .ok)
+        case .deleted(let obj):
+            if c.type.strategy.returnsDeletedObject { return .json(c.output(obj)) }
+            var details: JSON = ["name": .string(c.info.name), "kind": .string(c.type.plural)]
+            if !c.type.group.isEmpty { details["group"] = .string(c.type.group) }
+            if let uid = obj["metadata", "uid"] { details["uid"] = uid }
+            return .json(["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Success", "details": details])
+        }
+    }
+
+    func deleteCollection(_ c: inout RequestContext) async throws -> Response {
+        let body = c.request.body.isEmpty ? nil : try BodyDecoder.decode(c.request.body, contentType: c.request.contentType)
+        let options = try DeleteOptions(body: body, query: c.query)
+        let opts = try ListOptions(query: c.query)
+        let page = try await listPage(c, opts)
+        var deleted: [JSON] = []
+        for item in page.items {
+            do {
+                switch try await store.delete(c.type, namespace: item.namespace.isEmpty ? nil : item.namespace, name: item.name, options: options) {
+                case .deleted(let o), .pending(let o): deleted.append(c.output(o))
+                }
+            } catch let e as APIError where e.code == 404 {
+                continue
+            }
+        }
+        return .json(["kind": .string("\(c.type.kind)List"), "apiVersion": .string(c.apiVersion),
+                      "metadata": ["resourceVersion": .string(String(await store.cache.revision))], "items": .array(deleted)])
+    }
+
+    /// `fieldValidation` (and kubectl's `--validate`): unknown fields are an error (Strict), a
+    /// warning (Warn, the default), or ignored (Ignore). `body` is in the requested version.
+    func validateFields(_ c: inout RequestContext, _ body: JSON) throws {
+        let mode = c.query["fieldValidation"] ?? "Warn"
+        guard ["Strict", "Warn", "Ignore"].contains(mode) else {
+            throw APIError.badRequest("fieldValidation parameter unsupported: \(mode)")
+        }
+        let gvk = GroupVersionKind(group: c.type.group, version: c.info.version, kind: c.type.kind)
+        if let error = Schema.builtin.decodeError(in: body, gvk: gvk) { throw error }
+        guard mode != "Ignore" else { return }
+        let unknown = Schema.builtin.unknownFields(in: body, gvk: gvk)
+        guard !unknown.isEmpty else { return }
+        if mode == "Strict" { throw Schema.strictDecodingError(gvk: gvk, unknownFields: unknown) }
+        c.warnings += unknown.map(Schema.unknownFieldWarning)
+    }
+}

@@ -1,0 +1,105 @@
+import SkiffModel
+
+/// One resource request being served: what it addresses, the version it speaks, and the
+/// warnings to send back.
+struct RequestContext {
+    var request: Request
+    var info: RequestInfo
+    var type: ResourceType
+    /// The conversion from the storage version to the requested one, if they differ.
+    var conversion: VersionConversion?
+    var warnings: [String] = []
+
+    init(request: Request, info: RequestInfo, type: ResourceType) throws(APIError) {
+        self.request = request
+        self.info = info
+        self.type = type
+        if !type.namespaced && !info.namespace.isEmpty && type.plural != "namespaces" {
+            throw .pathNotFound()
+        }
+        if info.version != type.version {
+            conversion = type.conversion(for: info.version)
+            if let w = conversion?.warning { warnings.append(w) }
+        }
+    }
+
+    /// The namespace addressed (nil for cluster-scoped kinds and all-namespace lists).
+    var namespace: String? { type.namespaced && !info.namespace.isEmpty ? info.namespace : nil }
+    var apiVersion: String { type.group.isEmpty ? info.version : "\(type.group)/\(info.version)" }
+    var query: [String: String] { request.query }
+    var dryRun: Bool { query["dryRun"] == "All" }
+
+    /// An object from storage in the requested version.
+    func output(_ object: JSON) -> JSON {
+        guard let c = conversion else { return object }
+        var o = c.fromStorage(object)
+        o["apiVersion"] = .string(apiVersion)
+        return o
+    }
+
+    /// Serialized bytes of a cached object in the requested version.
+    func outputBytes(_ cached: CachedObject) -> [UInt8] {
+        conversion == nil ? cached.bytes : output(cached.object).serialized()
+    }
+
+    /// What the client asked the response to be.
+    enum Format { case object, table, metadata }
+
+    var format: Format {
+        let accept = request.headers.first(name: "accept") ?? ""
+        for option in accept.split(separator: ",") {
+            let params = option.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            if params.contains(where: { $0 == "as=Table" }) { return .table }
+            if params.contains(where: { $0 == "as=PartialObjectMetadata" || $0 == "as=PartialObjectMetadataList" }) { return .metadata }
+            if params.first == "application/json" || params.first == "*/*" || params.first == "application/*" { return .object }
+        }
+        return .object
+    }
+
+    /// The request body as sent.
+    func rawBody() throws(APIError) -> JSON {
+        try BodyDecoder.decode(request.body, contentType: request.contentType)
+    }
+
+    /// The request body as an object in the storage version, checked against what the URL addresses.
+    func decodeBody() throws(APIError) -> JSON {
+        let body = try rawBody()
+        guard body.object != nil else {
+            throw .badRequest("Object '\(type.kind)' is missing in '\(String(decoding: request.body.prefix(200), as: UTF8.self))'")
+        }
+        if let kind = body["kind"]?.string, !kind.isEmpty, kind != type.kind {
+            throw .badRequest("the kind of the object (\(kind)) does not match the kind on the URL (\(type.kind))")
+        }
+        if let av = body["apiVersion"]?.string, !av.isEmpty, av != apiVersion {
+            throw .badRequest("the API version in the data (\(av)) does not match the expected API version (\(apiVersion))")
+        }
+        var obj = conversion.map { $0.toStorage(body) } ?? body
+        obj["apiVersion"] = .string(type.apiVersion)
+        obj["kind"] = .string(type.kind)
+        if obj["metadata"] == nil { obj["metadata"] = [:] }
+        if type.namespaced {
+            let bodyNS = obj["metadata", "namespace"]?.string ?? ""
+            if bodyNS.isEmpty {
+                if let ns = namespace { obj["metadata", "namespace"] = .string(ns) }
+            } else if let ns = namespace, ns != bodyNS {
+                throw .badRequest("the namespace of the provided object does not match the namespace sent on the request")
+            }
+        }
+        return obj
+    }
+}
+
+/// Request bodies: JSON, or YAML for the content types that carry it.
+enum BodyDecoder {
+    static func decode(_ bytes: [UInt8], contentType: String) throws(APIError) -> JSON {
+        if bytes.isEmpty { throw .badRequest("the body of the request was empty") }
+        do {
+            return try JSON.parse(bytes)
+        } catch {
+            if contentType.contains("yaml") {
+                return try YAMLDecoder.decode(bytes)
+            }
+            throw .badRequest("error decoding request body: \(error.message) at offset \(error.offset)")
+        }
+    }
+}

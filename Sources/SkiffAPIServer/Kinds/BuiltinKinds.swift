@@ -1,0 +1,73 @@
+import SkiffModel
+
+/// A kind whose `status` is a subresource and that has no further rules.
+struct StatusStrategy: StatusSubresourceStrategy {}
+
+/// Every built-in resource Skiff serves.
+public enum BuiltinKinds {
+    public static let all: [ResourceType] = core + apps + others
+
+    static let core: [ResourceType] = [
+        ResourceType(group: "", version: "v1", kind: "Namespace", plural: "namespaces", shortNames: ["ns"], namespaced: false,
+                     subresources: ["status", "finalize"], verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
+                     strategy: NamespaceStrategy()),
+        ResourceType(group: "", version: "v1", kind: "Pod", plural: "pods", shortNames: ["po"], categories: ["all"],
+                     subresources: ["status", "binding", "eviction"], strategy: PodStrategy()),
+        ResourceType(group: "", version: "v1", kind: "Service", plural: "services", shortNames: ["svc"], categories: ["all"],
+                     subresources: ["status"], verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
+                     strategy: ServiceStrategy()),
+        ResourceType(group: "", version: "v1", kind: "Endpoints", plural: "endpoints", singular: "endpoints", shortNames: ["ep"],
+                     strategy: EndpointsStrategy()),
+        ResourceType(group: "", version: "v1", kind: "ConfigMap", plural: "configmaps", shortNames: ["cm"], strategy: ConfigMapStrategy()),
+        ResourceType(group: "", version: "v1", kind: "Secret", plural: "secrets", strategy: SecretStrategy()),
+        ResourceType(group: "", version: "v1", kind: "ServiceAccount", plural: "serviceaccounts", shortNames: ["sa"],
+                     subresources: ["token"], strategy: ServiceAccountStrategy()),
+        ResourceType(group: "", version: "v1", kind: "Node", plural: "nodes", shortNames: ["no"], namespaced: false,
+                     subresources: ["status"], strategy: NodeStrategy()),
+        ResourceType(group: "", version: "v1", kind: "Event", plural: "events", shortNames: ["ev"], strategy: EventStrategy()),
+        ResourceType(group: "", version: "v1", kind: "PersistentVolume", plural: "persistentvolumes", shortNames: ["pv"], namespaced: false,
+                     subresources: ["status"], strategy: StatusStrategy()),
+        ResourceType(group: "", version: "v1", kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", shortNames: ["pvc"],
+                     subresources: ["status"], strategy: StatusStrategy()),
+        ResourceType(group: "", version: "v1", kind: "LimitRange", plural: "limitranges", shortNames: ["limits"]),
+        ResourceType(group: "", version: "v1", kind: "ResourceQuota", plural: "resourcequotas", shortNames: ["quota"],
+                     subresources: ["status"], strategy: StatusStrategy()),
+    ]
+
+    static let apps: [ResourceType] = [
+        ResourceType(group: "apps", version: "v1", kind: "Deployment", plural: "deployments", shortNames: ["deploy"], categories: ["all"],
+                     subresources: ["status", "scale"], strategy: WorkloadStrategy(kind: .deployment),
+                     otherVersions: [DeploymentV1Beta1.conversion]),
+        ResourceType(group: "apps", version: "v1", kind: "ReplicaSet", plural: "replicasets", shortNames: ["rs"], categories: ["all"],
+                     subresources: ["status", "scale"], strategy: WorkloadStrategy(kind: .replicaSet)),
+        ResourceType(group: "apps", version: "v1", kind: "StatefulSet", plural: "statefulsets", shortNames: ["sts"], categories: ["all"],
+                     subresources: ["status", "scale"], strategy: WorkloadStrategy(kind: .statefulSet)),
+        ResourceType(group: "apps", version: "v1", kind: "DaemonSet", plural: "daemonsets", shortNames: ["ds"], categories: ["all"],
+                     subresources: ["status"], strategy: WorkloadStrategy(kind: .daemonSet)),
+        ResourceType(group: "apps", version: "v1", kind: "ControllerRevision", plural: "controllerrevisions"),
+    ]
+
+    static let others: [ResourceType] = [
+        ResourceType(group: "batch", version: "v1", kind: "Job", plural: "jobs", categories: ["all"], subresources: ["status"],
+                     strategy: StatusStrategy()),
+        ResourceType(group: "batch", version: "v1", kind: "CronJob", plural: "cronjobs", shortNames: ["cj"], categories: ["all"],
+                     subresources: ["status"], strategy: StatusStrategy()),
+        ResourceType(group: "autoscaling", version: "v2", kind: "HorizontalPodAutoscaler", plural: "horizontalpodautoscalers",
+                     shortNames: ["hpa"], categories: ["all"], subresources: ["status"], strategy: StatusStrategy()),
+        ResourceType(group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases"),
+        ResourceType(group: "discovery.k8s.io", version: "v1", kind: "EndpointSlice", plural: "endpointslices"),
+        ResourceType(group: "rbac.authorization.k8s.io", version: "v1", kind: "Role", plural: "roles"),
+        ResourceType(group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRole", plural: "clusterroles", namespaced: false),
+        ResourceType(group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBinding", plural: "rolebindings"),
+        ResourceType(group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleBinding", plural: "clusterrolebindings", namespaced: false),
+        ResourceType(group: "policy", version: "v1", kind: "PodDisruptionBudget", plural: "poddisruptionbudgets", shortNames: ["pdb"],
+                     subresources: ["status"], strategy: StatusStrategy()),
+        ResourceType(group: "scheduling.k8s.io", version: "v1", kind: "PriorityClass", plural: "priorityclasses", shortNames: ["pc"], namespaced: false),
+        ResourceType(group: "networking.k8s.io", version: "v1", kind: "Ingress", plural: "ingresses", shortNames: ["ing"],
+                     subresources: ["status"], strategy: StatusStrategy()),
+        ResourceType(group: "networking.k8s.io", version: "v1", kind: "NetworkPolicy", plural: "networkpolicies", shortNames: ["netpol"]),
+        ResourceType(group: "storage.k8s.io", version: "v1", kind: "StorageClass", plural: "storageclasses", shortNames: ["sc"], namespaced: false),
+        ResourceType(group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition", plural: "customresourcedefinitions",
+                     shortNames: ["crd", "crds"], namespaced: false, subresources: ["status"], strategy: StatusStrategy()),
+    ]
+}

@@ -1,0 +1,45 @@
+import SkiffModel
+import SkiffStorage
+
+/// One object as the watch cache holds it: its serialized form (with `resourceVersion` set),
+/// and what selectors need, so lists and watches filter without parsing.
+public struct CachedObject: Sendable {
+    public var key: String
+    public var revision: Int64
+    public var bytes: [UInt8]
+    public var namespace: String
+    public var name: String
+    public var labels: [String: String]
+    /// Field values for field selectors, including `metadata.name` and `metadata.namespace`.
+    public var fields: [String: String]
+
+    /// Builds the cached form of a stored value: sets `resourceVersion`, extracts selector fields.
+    public init?(_ kv: KeyValue, registry: Registry) {
+        guard var object = try? JSON.parse(kv.value) else { return nil }
+        object["metadata", "resourceVersion"] = .string(String(kv.modRevision))
+        let type = registry.type(forKey: kv.key)
+        key = kv.key
+        revision = kv.modRevision
+        namespace = object["metadata", "namespace"]?.string ?? ""
+        name = object["metadata", "name"]?.string ?? ""
+        labels = object["metadata", "labels"]?.stringMap ?? [:]
+        var fields = type?.strategy.selectableFields(object) ?? [:]
+        fields["metadata.name"] = name
+        if type?.namespaced ?? true { fields["metadata.namespace"] = namespace }
+        self.fields = fields
+        bytes = object.serialized()
+    }
+
+    /// The parsed object. Bytes in the cache were produced by Skiff, so this does not fail.
+    public var object: JSON { (try? JSON.parse(bytes)) ?? .null }
+}
+
+/// A change as the watch cache delivers it to watchers.
+public struct CacheEvent: Sendable {
+    public enum Kind: String, Sendable { case added = "ADDED", modified = "MODIFIED", deleted = "DELETED" }
+    public var kind: Kind
+    public var object: CachedObject
+    /// The object before the change, for `modified` and `deleted` (filters need the old labels).
+    public var previous: CachedObject?
+    public var revision: Int64
+}

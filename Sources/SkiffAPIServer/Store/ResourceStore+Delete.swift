@@ -1,0 +1,104 @@
+import SkiffModel
+import SkiffStorage
+
+/// metav1.DeleteOptions, from the request body and query.
+public struct DeleteOptions: Sendable {
+    public var gracePeriodSeconds: Int64?
+    public var propagationPolicy: String?
+    public var preconditionUID: String?
+    public var preconditionResourceVersion: String?
+    public var dryRun = false
+
+    public init() {}
+
+    /// Reads the options from a DeleteOptions JSON body (if any) and the query, the query winning.
+    public init(body: JSON?, query: [String: String]) throws(APIError) {
+        if let b = body {
+            gracePeriodSeconds = b["gracePeriodSeconds"]?.int
+            propagationPolicy = b["propagationPolicy"]?.string
+            if b["orphanDependents"]?.bool == true { propagationPolicy = propagationPolicy ?? "Orphan" }
+            preconditionUID = b["preconditions", "uid"]?.string
+            preconditionResourceVersion = b["preconditions", "resourceVersion"]?.string
+            dryRun = (b["dryRun"]?.array ?? []).contains("All")
+        }
+        if let g = query["gracePeriodSeconds"] {
+            guard let v = Int64(g) else { throw .badRequest("invalid value for gracePeriodSeconds: \(g)") }
+            gracePeriodSeconds = v
+        }
+        if let p = query["propagationPolicy"] { propagationPolicy = p }
+        if query["orphanDependents"] == "true" { propagationPolicy = propagationPolicy ?? "Orphan" }
+        if query["dryRun"] == "All" { dryRun = true }
+        if let p = propagationPolicy, !["Orphan", "Background", "Foreground"].contains(p) {
+            throw .invalid(kind: "DeleteOptions", name: "",
+                           [.notSupported("propagationPolicy", .string(p), ["Foreground", "Background", "Orphan", "nil"])])
+        }
+        if let g = gracePeriodSeconds, g < 0 { gracePeriodSeconds = 0 }
+    }
+}
+
+/// The outcome of a delete: the object is gone, or it is marked for deletion and waits
+/// (finalizers, or a graceful Pod termination).
+public enum DeleteResult: Sendable {
+    case deleted(JSON)
+    case pending(JSON)
+}
+
+extension ResourceStore {
+    /// Deletes one object as kube-apiserver does: preconditions, then either removal or
+    /// `deletionTimestamp` with the finalizers the propagation policy asks for.
+    public func delete(_ type: ResourceType, namespace: String?, name: String, options: DeleteOptions) async throws(APIError) -> DeleteResult {
+        let key = type.key(namespace: namespace, name: name)
+        for _ in 0..<16 {
+            let (old, rev) = try await current(type, key: key, name: name)
+            if let uid = options.preconditionUID, uid != old["metadata", "uid"]?.string {
+                throw .conflict(type.groupResource, name,
+                                "Precondition failed: UID in precondition: \(uid), UID in object meta: \(old["metadata", "uid"]?.string ?? "")")
+            }
+            if let want = options.preconditionResourceVersion, want != String(rev) {
+                throw .conflict(type.groupResource, name,
+                                "Precondition failed: ResourceVersion in precondition: \(want), ResourceVersion in meta: \(rev)")
+            }
+            var obj = old
+            var finalizers = (obj["metadata", "finalizers"]?.array ?? []).compactMap(\.string)
+            switch options.propagationPolicy {
+            case "Orphan": if !finalizers.contains("orphan") { finalizers.append("orphan") }
+            case "Foreground": if !finalizers.contains("foregroundDeletion") { finalizers.append("foregroundDeletion") }
+            case "Background": finalizers.removeAll { $0 == "orphan" || $0 == "foregroundDeletion" }
+            default: break
+            }
+            let grace = type.strategy.gracePeriod(for: old, requested: options.gracePeriodSeconds)
+            let alreadyDeleting = old["metadata", "deletionTimestamp"] != nil
+            if finalizers.isEmpty && grace == 0 {
+                if options.dryRun { return .deleted(old) }
+                do {
+                    return .deleted(try await deleteNow(type, key: key, name: name, expected: rev))
+                } catch where error.code == 409 && options.preconditionResourceVersion == nil {
+                    continue
+                }
+            }
+            if alreadyDeleting && finalizers == (old["metadata", "finalizers"]?.array ?? []).compactMap(\.string) {
+                let currentGrace = old["metadata", "deletionGracePeriodSeconds"]?.int ?? 0
+                if grace >= currentGrace { return .pending(old) }
+            }
+            obj["metadata", "finalizers"] = finalizers.isEmpty ? nil : .array(finalizers.map { .string($0) })
+            if !alreadyDeleting || grace < (old["metadata", "deletionGracePeriodSeconds"]?.int ?? 0) {
+                obj["metadata", "deletionTimestamp"] = .string(Timestamp.format(Timestamp.now() + Double(grace)))
+                obj["metadata", "deletionGracePeriodSeconds"] = .int(grace)
+            }
+            if options.dryRun { return .pending(obj) }
+            var stored = obj
+            stored["metadata", "resourceVersion"] = nil
+            do {
+                let newRev = try await backend.update(key, value: stored.serialized(), expectedRevision: rev)
+                acknowledge(newRev)
+                obj["metadata", "resourceVersion"] = .string(String(newRev))
+                return .pending(obj)
+            } catch StorageError.conflict {
+                continue
+            } catch {
+                throw StorageErrors.map(error, type, name)
+            }
+        }
+        throw .conflict(type.groupResource, name, APIError.optimisticLockMessage)
+    }
+}

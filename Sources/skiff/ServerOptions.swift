@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+
+/// Flags shared by `skiff server` and `skiff up`.
+struct ServerOptions: ParsableArguments {
+    @Option(help: "Where Skiff keeps its database, certificates and kubeconfig (default: /var/lib/skiff as root, ~/.skiff otherwise).")
+    var dataDir: String?
+
+    @Option(help: "The address the API server listens on.")
+    var bindAddress = "127.0.0.1"
+
+    @Option(help: "The API server's port.")
+    var port = 6443
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel = "info"
+
+    var resolvedDataDir: String {
+        if let d = dataDir { return d }
+        return getuid() == 0 ? "/var/lib/skiff" : NSHomeDirectory() + "/.skiff"
+    }
+}
+
+struct Server: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the control plane (API server and store).")
+    @OptionGroup var options: ServerOptions
+
+    func run() async throws {
+        try await ControlPlane(options: options).run()
+    }
+}
+
+struct Up: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run a one-node cluster: the control plane and everything Skiff has on this machine.")
+    @OptionGroup var options: ServerOptions
+
+    func run() async throws {
+        try await ControlPlane(options: options).run()
+    }
+}
