@@ -23,7 +23,6 @@ enum SchemaFixtures {
         var parsed = JSON.null
         let elapsed = try clock.measure { parsed = try JSON.parse(schemaJSON.utf8) }
         #expect(parsed.members.count > 500)
-        print("schema data parse: \(elapsed)")
         #expect(elapsed < .milliseconds(100), "parse took \(elapsed)")
     }
 
