@@ -22,6 +22,12 @@ public struct GroupVersionKind: Sendable, Hashable, Comparable, CustomStringConv
         self.kind = kind
     }
 
+    /// The group/version/kind an object declares in `apiVersion` and `kind`; nil if either is missing.
+    public init?(object: JSON) {
+        guard let apiVersion = object["apiVersion"]?.string, let kind = object["kind"]?.string else { return nil }
+        self.init(apiVersion: apiVersion, kind: kind)
+    }
+
     /// The `apiVersion` string: `v1` for the core group, else `group/version`.
     public var apiVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
 

@@ -101,6 +101,21 @@ enum SchemaFixtures {
         ])
     }
 
+    @Test func customResourceDefinitionsAreCheckedLikeBuiltins() throws {
+        let defs = Schema.customResourceDefinitions(group: "stable.example.com", version: "v1", kind: "CronTab", openAPIV3Schema: [
+            "type": "object",
+            "properties": ["spec": ["type": "object", "properties": ["cronSpec": ["type": "string"], "replicas": ["type": "integer"]]]],
+        ])
+        #expect(Set(defs.keys) == ["com.example.stable.v1.CronTab", "com.example.stable.v1.CronTabList"])
+        let extended = schema.adding(definitions: defs)
+        let object = try JSON.parse(#"{"apiVersion":"stable.example.com/v1","kind":"CronTab","metadata":{"name":"a","bogus":1},"spec":{"cronSpec":"* * * * */5","replicas":"x","image":"i"}}"#)
+        let gvk = try #require(GroupVersionKind(object: object))
+        #expect(extended.unknownFields(in: object, gvk: gvk) == ["metadata.bogus", "spec.image"])
+        #expect(extended.typeErrors(in: object, gvk: gvk).map(\.field) == ["spec.replicas"])
+        let docs = extended.openAPIV3(served: [ServedKind(group: "stable.example.com", version: "v1", kind: "CronTab", resource: "crontabs", namespaced: true)])
+        #expect(docs["apis/stable.example.com/v1"]?["components", "schemas", "com.example.stable.v1.CronTabList"] != nil)
+    }
+
     @Test func messagesUseKubernetesWording() {
         #expect(Schema.unknownFieldWarning("spec.foo") == #"unknown field "spec.foo""#)
         let error = Schema.strictDecodingError(gvk: SchemaFixtures.deploymentV1, unknownFields: ["spec.foo", "spec.bar"])
