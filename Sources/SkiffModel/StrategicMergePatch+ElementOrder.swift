@@ -25,23 +25,66 @@ extension StrategicMergePatch {
             try validate(change, against: order, mergeKey)
 
             let merged: [JSON]
+            var serverOrder = live
             switch (liveValue != nil, patchValue != nil) {
             case (true, false):
                 merged = live
             case (false, true):
                 merged = change.compactMap(cleaned)
             case (true, true):
-                merged = sub?.mergeStrategy == "merge"
-                    ? try mergeList(live, change, sub, isDeleteList: false)
-                    : change.compactMap(cleaned)
+                if sub?.mergeStrategy == "merge" {
+                    merged = try mergeList(live, change, sub, isDeleteList: false)
+                    if !mergeKey.isEmpty { serverOrder = liveOrderAfterMerge(live, change, mergeKey) }
+                } else {
+                    merged = change.compactMap(cleaned)
+                }
             case (false, false):
                 continue
             }
             let (named, others) = try partition(merged, by: order, mergeKey)
             let kind = try elementType(live, change)
-            original[field] = .array(try normalizedOrder(named, others, patchOrder: order, serverOrder: live, mergeKey, kind))
+            original[field] = .array(try normalizedOrder(named, others, patchOrder: order, serverOrder: serverOrder, mergeKey, kind))
             patch[field] = nil
         }
+    }
+
+    /// The live list as Kubernetes orders by it after merging a patch list into it: Go's
+    /// `mergeSlice` deletes elements by shifting the live slice's backing array, which the caller
+    /// keeps using, and appends new elements into the slots that frees. So deleted elements give
+    /// way to the remaining ones, then to the first new elements (new elements otherwise count as
+    /// absent from the live order), and the tail keeps stale copies.
+    static func liveOrderAfterMerge(_ live: [JSON], _ patch: [JSON], _ mergeKey: String) -> [JSON] {
+        var slots = live
+        var count = live.count
+        var additions: [JSON] = []
+        var replace = false
+        for element in patch {
+            guard let map = element.object else { return live }
+            switch map[directiveMarker] {
+            case nil:
+                additions.append(element)
+            case "delete"?:
+                guard let key = map[mergeKey] else { return live }
+                while let k = slots[..<count].firstIndex(where: { $0.object?[mergeKey] == key }) {
+                    slots[k..<(count - 1)] = slots[(k + 1)..<count]
+                    count -= 1
+                }
+            case "replace"?:
+                replace = true
+            default:
+                return live
+            }
+        }
+        if replace { return slots }
+        var keys = slots[..<count].map { $0.object?[mergeKey] ?? .null }
+        for element in additions {
+            let key = element.object?[mergeKey] ?? .null
+            if keys.contains(key) { continue }
+            keys.append(key)
+            if count < slots.count { slots[count] = element }
+            count += 1
+        }
+        return slots
     }
 
     /// `validatePatchWithSetOrderList`: the patch list's elements (deletions and other directive
