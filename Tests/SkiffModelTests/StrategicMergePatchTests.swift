@@ -126,6 +126,22 @@ struct StrategicMergePatchTests {
         #expect(result["kind"] == "Pod", "\(name)")
     }
 
+    /// The same patches with the metadata read from the embedded Kubernetes schema.
+    @Test func withTheEmbeddedSchema() throws {
+        let podMeta = try #require(Schema.builtin.patchMeta(for: GroupVersionKind(group: "", version: "v1", kind: "Pod")))
+        let result = try StrategicMergePatch.apply(json(#"{"spec":{"containers":[{"name":"main","env":[],"ports":[{"containerPort":443,"name":"https"}]}]},"metadata":{"finalizers":["d"]}}"#),
+                                                   to: json(pod), meta: podMeta)
+        #expect(result["spec", "containers"]?.array?.count == 2)
+        #expect(result["spec", "containers"]?.array?.first == json(#"{"name":"main","image":"nginx:1.25","args":["-g","daemon off;"],"ports":[{"containerPort":80,"name":"http"},{"containerPort":443,"name":"https"}],"env":[]}"#))
+        #expect(result["metadata", "finalizers"] == ["d", "a", "b", "c"])
+
+        let deploymentMeta = try #require(Schema.builtin.patchMeta(for: GroupVersionKind(group: "apps", version: "v1", kind: "Deployment")))
+        let scaled = try StrategicMergePatch.apply(json(#"{"spec":{"strategy":{"$retainKeys":["type"],"type":"Recreate"},"template":{"spec":{"containers":[{"name":"main","env":[]}]}}}}"#),
+                                                   to: json(deployment), meta: deploymentMeta)
+        #expect(scaled["spec", "strategy"] == ["type": "Recreate"])
+        #expect(scaled["spec", "template", "spec", "containers"] == json(#"[{"name":"main","image":"nginx","env":[]}]"#))
+    }
+
     @Test func retainKeysOnDeploymentStrategy() throws {
         let result = try patched(deployment, #"{"spec":{"strategy":{"$retainKeys":["type"],"type":"Recreate"}}}"#, Workloads.deployment)
         #expect(result["spec", "strategy"] == ["type": "Recreate"])
