@@ -22,6 +22,7 @@ public final class APIServer: Sendable {
     public let store: ResourceStore
     let logger: Logger
     let ready = ReadyFlag()
+    let openAPICache = OpenAPICache()
 
     public init(configuration: Configuration, registry: Registry, store: ResourceStore, logger: Logger) {
         self.configuration = configuration
@@ -29,6 +30,9 @@ public final class APIServer: Sendable {
         self.store = store
         self.logger = logger
     }
+
+    /// Rebuilds what depends on the set of served resources (OpenAPI) on next use.
+    public func servedResourcesChanged() { openAPICache.invalidate() }
 
     /// Marks the server ready (`/readyz` answers ok) once the cache has loaded.
     public func markReady() { ready.set() }
@@ -76,6 +80,8 @@ public final class APIServer: Sendable {
         switch segs.first {
         case "api", "apis":
             return try discovery(request, segs)
+        case "openapi":
+            return try openAPI(request, segs)
         default:
             throw APIError.pathNotFound()
         }

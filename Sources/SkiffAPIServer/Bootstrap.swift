@@ -7,11 +7,13 @@ public enum Bootstrap {
 
     public static func ensureNamespaces(store: ResourceStore, registry: Registry) async throws {
         guard let type = registry.lookup(GroupResource(group: "", resource: "namespaces")) else { return }
-        for ns in namespaces where await store.namespaceExists(ns) == nil {
+        for ns in namespaces {
+            if await store.namespaceExists(ns) != nil { continue }
+            let object: JSON = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]]
             do {
-                _ = try await store.create(type, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]], dryRun: false)
-            } catch where error.code == 409 {
-                continue
+                _ = try await store.create(type, object, dryRun: false)
+            } catch {
+                if error.code != 409 { throw error }
             }
         }
     }

@@ -83,3 +83,10 @@ public struct FieldError: Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+/// Validation failures as one error value.
+public struct FieldErrorList: Error, Sendable, Equatable {
+    public var errors: [FieldError]
+
+    public init(errors: [FieldError]) { self.errors = errors }
+}

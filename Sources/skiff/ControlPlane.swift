@@ -11,8 +11,11 @@ struct ControlPlane {
     var options: ServerOptions
 
     func run() async throws {
-        var logger = Logger(label: "skiff")
-        logger.logLevel = Logger.Level(rawValue: options.logLevel) ?? .info
+        let logger = {
+            var l = Logger(label: "skiff")
+            l.logLevel = Logger.Level(rawValue: options.logLevel) ?? .info
+            return l
+        }()
         let dataDir = options.resolvedDataDir
         try FileManager.default.createDirectory(atPath: dataDir + "/db", withIntermediateDirectories: true)
         let hosts = HostAddresses.all(bindAddress: options.bindAddress)
@@ -38,6 +41,7 @@ struct ControlPlane {
             let loaded = try await cache.load()
             group.addTask { try await cache.follow(from: loaded) }
             group.addTask { try await Compactor(backend: backend).run() }
+            group.addTask { try await CRDRegistrar(store: store, logger: logger) { api.servedResourcesChanged() }.run() }
             group.addTask {
                 try await http.run { port in logger.info("API server listening", metadata: ["address": "\(options.bindAddress):\(port)"]) }
             }

@@ -43,7 +43,7 @@ public struct PKI: Sendable {
         if let keyPEM = try? String(contentsOfFile: keyPath, encoding: .utf8),
            let certPEM = try? String(contentsOfFile: certPath, encoding: .utf8),
            let cert = try? Certificate(pemEncoded: certPEM), covers(cert, hosts) {
-            return PKI(caCertificatePEM: caPEM, servingCertificatePEM: certPEM + caPEM, servingKeyPEM: keyPEM)
+            return PKI(caCertificatePEM: caPEM, servingCertificatePEM: certPEM + "\n" + caPEM, servingKeyPEM: keyPEM)
         }
         let key = P256.Signing.PrivateKey()
         let names: [GeneralName] = hosts.map { h in

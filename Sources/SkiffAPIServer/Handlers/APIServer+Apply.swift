@@ -28,7 +28,7 @@ extension APIServer {
         let result = try await store.guaranteedUpdate(c.type, namespace: c.namespace, name: c.info.name, dryRun: c.dryRun) { current throws(APIError) in
             var patch = applied
             patch["metadata", "resourceVersion"] = nil
-            var merged = try Patching.apply(patch, type: Patching.strategicMergePatch, to: context.output(current), kind: context.type)
+            var merged = try Patching.apply(patch.serialized(), contentType: PatchType.strategicMerge.rawValue, to: context.output(current), kind: context.type)
             if let conversion = context.conversion { merged = conversion.toStorage(merged) }
             merged["apiVersion"] = current["apiVersion"]
             merged["kind"] = current["kind"]

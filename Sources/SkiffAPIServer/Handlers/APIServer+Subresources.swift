@@ -6,23 +6,17 @@ extension APIServer {
     func scale(_ c: inout RequestContext) async throws -> Response {
         guard c.type.subresources.contains("scale") else { throw APIError.pathNotFound() }
         let scaleKind = GroupResource(group: "autoscaling", resource: "scale")
-        func toScale(_ o: JSON) -> JSON {
-            var meta: JSON = [:]
-            for k in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] { meta[k] = o["metadata", k] }
-            let selector = LabelSelector.from(o["spec", "selector"] ?? .null).map { $0.description }.get(or: "")
-            return ["kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": meta,
-                    "spec": ["replicas": o["spec", "replicas"] ?? 0],
-                    "status": ["replicas": o["status", "replicas"] ?? 0, "selector": .string(selector)]]
-        }
         if c.info.verb == "get" {
-            return .json(toScale(try await store.get(c.type, namespace: c.namespace, name: c.info.name).object))
+            return .json(Self.toScale(try await store.get(c.type, namespace: c.namespace, name: c.info.name).object))
         }
-        let body = try c.rawBody()
-        let patchType = c.request.contentType
+        let raw = c.request.body
         let isPatch = c.info.verb == "patch"
+        let body = isPatch ? [:] : try c.rawBody()
+        let patchType = c.request.contentType
+        let scaleType = ResourceType(group: "autoscaling", version: "v1", kind: "Scale", plural: "scale")
         let context = c
         let result = try await store.guaranteedUpdate(c.type, namespace: c.namespace, name: c.info.name, dryRun: c.dryRun) { current throws(APIError) in
-            let desired = isPatch ? try Patching.apply(body, type: patchType, to: toScale(current), kind: nil) : body
+            let desired = isPatch ? try Patching.apply(raw, contentType: patchType, to: Self.toScale(current), kind: scaleType) : body
             if let rv = desired["metadata", "resourceVersion"]?.string, !rv.isEmpty, rv != current["metadata", "resourceVersion"]?.string {
                 throw .conflict(scaleKind, context.info.name, APIError.optimisticLockMessage)
             }
@@ -37,7 +31,7 @@ extension APIServer {
             updated["spec", "replicas"] = .int(replicas)
             return updated
         }
-        return .json(toScale(result))
+        return .json(Self.toScale(result))
     }
 
     /// `pods/binding`: assigns a Pod to a node, once.
@@ -65,5 +59,15 @@ extension APIServer {
             return bound
         } target: { .subresource }
         return .json(["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Success", "code": 201], status: .created)
+    }
+
+    /// The autoscaling/v1 Scale of a workload.
+    static func toScale(_ o: JSON) -> JSON {
+        var meta: JSON = [:]
+        for k in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] { meta[k] = o["metadata", k] }
+        let selector = LabelSelector.from(o["spec", "selector"] ?? .null).map { $0.description }.get(or: "")
+        return ["kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": meta,
+                "spec": ["replicas": o["spec", "replicas"] ?? 0],
+                "status": ["replicas": o["status", "replicas"] ?? 0, "selector": .string(selector)]]
     }
 }

@@ -36,17 +36,18 @@ extension APIServer {
         // The pump lives exactly as long as the response stream: cancelled when the client goes away.
         let pump = Task {
             var encoder = WatchEncoder(context: context, options: opts)
-            var revision = started.revision
             for obj in started.initial where opts.matches(obj) {
                 continuation.yield(encoder.line("ADDED", obj))
             }
             if initialEnd {
-                continuation.yield(encoder.bookmark(revision, initialEventsEnd: true))
+                continuation.yield(encoder.bookmark(started.revision, initialEventsEnd: true))
             }
+            let afterInitial = encoder
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
+                    var events = afterInitial
                     for await event in started.stream {
-                        guard let line = encoder.encode(event) else { continue }
+                        guard let line = events.encode(event) else { continue }
                         continuation.yield(line)
                     }
                 }
@@ -57,8 +58,8 @@ extension APIServer {
                     group.addTask {
                         while !Task.isCancelled {
                             try? await Task.sleep(for: APIServer.bookmarkInterval)
-                            revision = await self.store.cache.revision
-                            continuation.yield(WatchEncoder(context: context, options: opts).bookmark(revision, initialEventsEnd: false))
+                            let revision = await self.store.cache.revision
+                            continuation.yield(afterInitial.bookmark(revision, initialEventsEnd: false))
                         }
                     }
                 }

@@ -32,11 +32,11 @@ extension APIServer {
         if patchType == "application/apply-patch+yaml" {
             return try await apply(&c)
         }
-        let patch = try BodyDecoder.decode(c.request.body, contentType: patchType)
+        let body = c.request.body
         let context = c
         let result = try await store.guaranteedUpdate(c.type, namespace: c.namespace, name: c.info.name, dryRun: c.dryRun) { current throws(APIError) in
             let versioned = context.output(current)
-            var patched = try Patching.apply(patch, type: patchType, to: versioned, kind: context.type)
+            var patched = try Patching.apply(body, contentType: patchType, to: versioned, kind: context.type)
             if let conversion = context.conversion { patched = conversion.toStorage(patched) }
             patched["apiVersion"] = current["apiVersion"]
             patched["kind"] = current["kind"]
@@ -72,12 +72,15 @@ extension APIServer {
         let page = try await listPage(c, opts)
         var deleted: [JSON] = []
         for item in page.items {
+            let result: DeleteResult
             do {
-                switch try await store.delete(c.type, namespace: item.namespace.isEmpty ? nil : item.namespace, name: item.name, options: options) {
-                case .deleted(let o), .pending(let o): deleted.append(c.output(o))
-                }
-            } catch let e as APIError where e.code == 404 {
-                continue
+                result = try await store.delete(c.type, namespace: item.namespace.isEmpty ? nil : item.namespace, name: item.name, options: options)
+            } catch {
+                if error.code == 404 { continue }  // deleted meanwhile
+                throw error
+            }
+            switch result {
+            case .deleted(let o), .pending(let o): deleted.append(c.output(o))
             }
         }
         return .json(["kind": .string("\(c.type.kind)List"), "apiVersion": .string(c.apiVersion),

@@ -93,6 +93,10 @@ struct RequestContext {
 enum BodyDecoder {
     static func decode(_ bytes: [UInt8], contentType: String) throws(APIError) -> JSON {
         if bytes.isEmpty { throw .badRequest("the body of the request was empty") }
+        if !(contentType.hasPrefix("application/") && (contentType.hasSuffix("json") || contentType.hasSuffix("yaml"))) {
+            // Protobuf and the rest: clients fall back to JSON on 415.
+            throw .unsupportedMediaType(contentType)
+        }
         do {
             return try JSON.parse(bytes)
         } catch {

@@ -40,7 +40,7 @@ public struct RequestInfo: Sendable, Equatable {
         }
         resource = rest.first ?? ""
         if rest.count >= 2 { name = rest[rest.startIndex + 1] }
-        if rest.count >= 3 { subresource = rest[rest.startIndex + 2...].joined(separator: "/") }
+        if rest.count >= 3 { subresource = rest.dropFirst(2).joined(separator: "/") }
         let watch = query["watch"] == "1" || query["watch"] == "true"
         switch method {
         case .GET, .HEAD: verb = name.isEmpty ? (watch ? "watch" : "list") : (watch ? "watch" : "get")

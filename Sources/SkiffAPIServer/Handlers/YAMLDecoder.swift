@@ -38,8 +38,6 @@ enum YAMLDecoder {
                 out[ks.string] = try json(v)
             }
             return .object(out)
-        case .alias:
-            throw .badRequest("error converting YAML to JSON: aliases are not supported")
         }
     }
 }

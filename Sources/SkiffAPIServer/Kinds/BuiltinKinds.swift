@@ -68,6 +68,7 @@ public enum BuiltinKinds {
         ResourceType(group: "networking.k8s.io", version: "v1", kind: "NetworkPolicy", plural: "networkpolicies", shortNames: ["netpol"]),
         ResourceType(group: "storage.k8s.io", version: "v1", kind: "StorageClass", plural: "storageclasses", shortNames: ["sc"], namespaced: false),
         ResourceType(group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition", plural: "customresourcedefinitions",
-                     shortNames: ["crd", "crds"], namespaced: false, subresources: ["status"], strategy: StatusStrategy()),
+                     shortNames: ["crd", "crds"], namespaced: false, categories: ["api-extensions"], subresources: ["status"],
+                     strategy: CustomResourceDefinitionStrategy()),
     ]
 }

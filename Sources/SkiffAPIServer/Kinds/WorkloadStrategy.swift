@@ -58,7 +58,7 @@ struct WorkloadStrategy: StatusSubresourceStrategy {
                 errors.append(.invalid("spec.template.metadata.labels", .init(labels), "`selector` does not match template `labels`"))
             }
         case .failure(let e):
-            errors += e.map { FieldError($0.type, "spec.selector." + $0.field, value: $0.value, $0.detail) }
+            errors += e.errors.map { FieldError($0.type, "spec.selector." + $0.field, value: $0.value, $0.detail) }
         }
         errors += PodSpecRules.validate(spec["template", "spec"], field: "spec.template.spec")
         if kind == .statefulSet || kind == .deployment || kind == .daemonSet,

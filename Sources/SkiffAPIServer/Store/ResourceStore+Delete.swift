@@ -70,10 +70,16 @@ extension ResourceStore {
             let alreadyDeleting = old["metadata", "deletionTimestamp"] != nil
             if finalizers.isEmpty && grace == 0 {
                 if options.dryRun { return .deleted(old) }
+                let outcome: Result<JSON, APIError>
                 do {
-                    return .deleted(try await deleteNow(type, key: key, name: name, expected: rev))
-                } catch where error.code == 409 && options.preconditionResourceVersion == nil {
-                    continue
+                    outcome = .success(try await deleteNow(type, key: key, name: name, expected: rev))
+                } catch {
+                    outcome = .failure(error)
+                }
+                switch outcome {
+                case .success(let obj): return .deleted(obj)
+                case .failure(let e) where e.code == 409 && options.preconditionResourceVersion == nil: continue
+                case .failure(let e): throw e
                 }
             }
             if alreadyDeleting && finalizers == (old["metadata", "finalizers"]?.array ?? []).compactMap(\.string) {
