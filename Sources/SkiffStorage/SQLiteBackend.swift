@@ -22,6 +22,9 @@ public final class SQLiteBackend: StorageBackend {
         public var readConnections: Int = 2
         /// How long a connection waits for a lock held by another connection.
         public var busyTimeout: Duration = .seconds(5)
+        /// Bytes of the database file readers map into memory (0 disables). A reader's page
+        /// cache is dropped after every commit by the writer; mapped pages are not.
+        public var mmapSize: Int = 256 << 20
 
         public init(path: String) {
             self.path = path
@@ -44,7 +47,8 @@ public final class SQLiteBackend: StorageBackend {
     public init(configuration: Configuration) throws {
         self.configuration = configuration
         lockFile = try Self.lock(configuration.path + ".lock")
-        let timeout = Int32(clamping: configuration.busyTimeout.components.seconds * 1_000)
+        let (seconds, attoseconds) = configuration.busyTimeout.components
+        let timeout = Int32(clamping: seconds * 1_000 + attoseconds / 1_000_000_000_000_000)
         let connection = try SQLiteConnection(path: configuration.path, busyTimeoutMilliseconds: timeout)
         var journalMode = ""
         try connection.query("PRAGMA journal_mode = WAL") { journalMode = $0.text(0) }
@@ -56,11 +60,15 @@ public final class SQLiteBackend: StorageBackend {
         let revision = try SQLiteSchema.revision(connection)
         let compacted = try SQLiteSchema.compactedRevision(connection)
         readers = try SQLiteReaderPool(
-            path: configuration.path, count: configuration.readConnections, busyTimeoutMilliseconds: timeout)
+            path: configuration.path, count: configuration.readConnections,
+            busyTimeoutMilliseconds: timeout, mmapSize: configuration.mmapSize)
         hub = WatchHub(bufferLimit: configuration.watchBufferLimit)
         writer = SQLiteWriter(connection: connection, hub: hub, revision: revision, compactedRevision: compacted)
         writer.start()
     }
+
+    /// An unclosed backend still lets its writer finish the queued writes and exit.
+    deinit { writer.requestStop() }
 
     /// How many watches are open.
     public var activeWatchCount: Int { hub.count }

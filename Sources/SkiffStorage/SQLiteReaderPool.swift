@@ -14,11 +14,12 @@ final class SQLiteReaderPool: Sendable {
     private let readers: [Reader]
     private let next = Atomic<UInt>(0)
 
-    /// Opens `count` read connections to the (already created) database at `path`.
-    init(path: String, count: Int, busyTimeoutMilliseconds: Int32) throws {
+    /// Opens `count` read connections to the (already created) database at `path`, each
+    /// mapping up to `mmapSize` bytes of it.
+    init(path: String, count: Int, busyTimeoutMilliseconds: Int32, mmapSize: Int) throws {
         readers = try (0..<max(1, count)).map { index in
             let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
-            try connection.execute("PRAGMA query_only = 1")
+            try connection.execute("PRAGMA query_only = 1; PRAGMA mmap_size = \(max(0, mmapSize))")
             return Reader(queue: DispatchQueue(label: "skiff.sqlite.reader.\(index)"), connection: connection)
         }
     }

@@ -97,7 +97,8 @@ final class SQLiteWriter: @unchecked Sendable {  // queue state guarded by `cond
         }
     }
 
-    /// Refuses new work, finishes what is queued, closes the connection and ends the thread.
+    /// Refuses new work, finishes what is queued, closes the connection and ends the thread;
+    /// returns once the thread has ended.
     func stop() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             condition.lock()
@@ -111,6 +112,14 @@ final class SQLiteWriter: @unchecked Sendable {  // queue state guarded by `cond
             condition.signal()
             condition.unlock()
         }
+    }
+
+    /// Like `stop()`, without waiting for the thread to end.
+    func requestStop() {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        condition.unlock()
     }
 
     // MARK: - Writer thread
