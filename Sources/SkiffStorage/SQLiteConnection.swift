@@ -7,7 +7,6 @@ enum SQLiteValue {
     /// Text given as raw UTF-8 bytes (used for key range bounds, which may not be valid UTF-8).
     case textBytes([UInt8])
     case blob([UInt8])
-    case null
 }
 
 /// One SQLite database connection with a cache of prepared statements.

@@ -33,8 +33,6 @@ final class SQLiteStatement {
             rc = bytes.withUnsafeBytes { buffer in
                 sqlite3_bind_blob(handle, index, buffer.baseAddress, Int32(buffer.count), Self.transient)
             }
-        case .null:
-            rc = sqlite3_bind_null(handle, index)
         }
         try check(rc, "bind")
     }
