@@ -80,7 +80,7 @@ public final class APIServer: Sendable {
         switch segs.first {
         case "api", "apis":
             return try discovery(request, segs)
-        case "openapi":
+        case "openapi", "swagger-2.0.0.pb-v1":
             return try openAPI(request, segs)
         default:
             throw APIError.pathNotFound()

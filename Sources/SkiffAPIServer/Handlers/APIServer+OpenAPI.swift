@@ -26,7 +26,11 @@ extension APIServer {
     /// `/openapi/v2`, `/openapi/v3` and `/openapi/v3/<group-version>`.
     func openAPI(_ request: Request, _ segs: [String]) throws -> Response {
         let docs = openAPICache.get(registry)
-        if segs == ["openapi", "v2"] {
+        if segs == ["openapi", "v2"] || segs == ["swagger-2.0.0.pb-v1"] {
+            // kubectl reads v2 only as protobuf.
+            if (request.headers.first(name: "accept") ?? "").contains("protobuf") || segs[0] == "swagger-2.0.0.pb-v1" {
+                return .raw(docs.v2Protobuf, contentType: "application/com.github.proto-openapi.spec.v2@v1.0+protobuf")
+            }
             return .raw(docs.v2.bytes)
         }
         if segs == ["openapi", "v3"] {

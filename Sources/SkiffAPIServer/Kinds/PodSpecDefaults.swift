@@ -17,7 +17,8 @@ enum PodSpecRules {
     }
 
     static func defaultContainer(_ c: JSON) -> JSON {
-        var c = c
+        // Empty lists are absent, as in Kubernetes' typed objects (`omitempty`).
+        var c = JSON.object(c.members.filter { $0.value != .array([]) })
         if c["terminationMessagePath"] == nil { c["terminationMessagePath"] = "/dev/termination-log" }
         if c["terminationMessagePolicy"] == nil { c["terminationMessagePolicy"] = "File" }
         if c["resources"] == nil { c["resources"] = [:] }
