@@ -85,6 +85,12 @@ public struct LabelSelector: Sendable, Hashable, CustomStringConvertible {
         self.matchesNothing = false
     }
 
+    /// `key=value` for every entry (`labels.SelectorFromSet`), as a Service's `spec.selector`
+    /// map means; an empty map is `everything`. No validation.
+    public init(equalTo labels: [String: String]) {
+        self.init(requirements: labels.map { Requirement(key: $0.key, op: .equals, values: [$0.value]) })
+    }
+
     /// Matches every object (`labels.Everything()`; the empty string, `{}`).
     public static let everything = LabelSelector()
 

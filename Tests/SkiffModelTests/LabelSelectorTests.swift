@@ -88,6 +88,10 @@ import Testing
         #expect(s.and(try LabelSelector.parse("c")).description == "a=b,c")
         #expect(try LabelSelector.parse("a in (x),b=y").requiresExactMatch("a") == "x")
         #expect(try LabelSelector.parse("a in (x,z)").requiresExactMatch("a") == nil)
+        let fromMap = LabelSelector(equalTo: ["tier": "fe", "app": "web"])
+        #expect(fromMap.description == "app=web,tier=fe")
+        #expect(fromMap.matches(["app": "web", "tier": "fe", "x": "y"]) && !fromMap.matches(["app": "web"]))
+        #expect(LabelSelector(equalTo: [:]).isEverything)
     }
 
     /// `metav1.LabelSelector` objects and the selector string they stand for.
