@@ -139,7 +139,7 @@ struct JSONPatchTests {
 
     @Test func operationsRoundTrip() throws {
         let patch = JSONPatch([.add("/a", 1), .remove("/b"), .replace("/c", "x"), .move(from: "/d", to: "/e"),
-                               .copy(from: "/f", to: "/g"), .test("/h", nil)])
+                               .copy(from: "/f", to: "/g"), .test("/h", .null)])
         #expect(try JSONPatch(decoding: patch.json) == patch)
         #expect(patch.json.array?[3] == ["op": "move", "from": "/d", "path": "/e"])
     }

@@ -12,7 +12,7 @@ extension APIServer {
     }
 
     func list(_ c: inout RequestContext) async throws -> Response {
-        let opts = try ListOptions(query: c.query)
+        let opts = try c.listOptions()
         let page = try await listPage(c, opts)
         var meta: JSON = ["resourceVersion": .string(String(page.revision))]
         if let cont = page.continueToken { meta["continue"] = .string(cont) }

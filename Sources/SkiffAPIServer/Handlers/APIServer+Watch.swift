@@ -7,9 +7,9 @@ extension APIServer {
     /// A watch: a chunked stream of `{"type":..., "object":...}` lines until the client goes away
     /// or `timeoutSeconds` passes.
     func watch(_ c: inout RequestContext) async throws -> Response {
-        var opts = try ListOptions(query: c.query)
+        var opts = try c.listOptions()
         if !c.info.name.isEmpty {
-            let nameSelector = try FieldSelector.parse("metadata.name=\(c.info.name)")
+            let nameSelector = FieldSelector.name(c.info.name)
             opts.fieldSelector = opts.fieldSelector.map { $0.and(nameSelector) } ?? nameSelector
         }
         let keyPrefix = c.type.key(namespace: c.namespace, name: nil)

@@ -8,7 +8,7 @@ extension APIServer {
         if c.type.namespaced && c.namespace == nil {
             throw APIError.badRequest("the server could not find the requested resource")
         }
-        let created = try await store.create(c.type, obj, dryRun: c.dryRun)
+        let created = try await store.create(c.type, obj, dryRun: c.dryRun, manager: c.fieldManager)
         return .json(c.output(created), status: .created)
     }
 
@@ -22,7 +22,8 @@ extension APIServer {
             throw APIError.badRequest("the name of the object (\(bodyName)) does not match the name on the URL (\(c.info.name))")
         }
         let target: ResourceStore.UpdateTarget = c.info.subresource == "status" ? .status : .main
-        let (result, created) = try await store.update(c.type, namespace: c.namespace, name: c.info.name, obj, target: target, dryRun: c.dryRun)
+        let (result, created) = try await store.update(c.type, namespace: c.namespace, name: c.info.name, obj, target: target,
+                                                       dryRun: c.dryRun, manager: c.fieldManager)
         return .json(c.output(result), status: created ? .created : .ok)
     }
 
@@ -34,7 +35,8 @@ extension APIServer {
         }
         let body = c.request.body
         let context = c
-        let result = try await store.guaranteedUpdate(c.type, namespace: c.namespace, name: c.info.name, dryRun: c.dryRun) { current throws(APIError) in
+        let result = try await store.guaranteedUpdate(c.type, namespace: c.namespace, name: c.info.name, dryRun: c.dryRun,
+                                                      manager: c.fieldManager) { current throws(APIError) in
             let versioned = context.output(current)
             var patched = try Patching.apply(body, contentType: patchType, to: versioned, kind: context.type)
             if let conversion = context.conversion { patched = conversion.toStorage(patched) }
@@ -68,7 +70,7 @@ extension APIServer {
     func deleteCollection(_ c: inout RequestContext) async throws -> Response {
         let body = c.request.body.isEmpty ? nil : try BodyDecoder.decode(c.request.body, contentType: c.request.contentType)
         let options = try DeleteOptions(body: body, query: c.query)
-        let opts = try ListOptions(query: c.query)
+        let opts = try c.listOptions()
         let page = try await listPage(c, opts)
         var deleted: [JSON] = []
         for item in page.items {

@@ -13,14 +13,19 @@ struct ListOptions {
     var allowWatchBookmarks = false
     var sendInitialEvents: Bool?
 
-    init(query: [String: String]) throws(APIError) {
+    /// Reads the options; `fields` are the field labels the kind supports in field selectors.
+    init(query: [String: String], fields: Set<String>) throws(APIError) {
         if let s = query["labelSelector"], !s.isEmpty {
             do { labelSelector = try LabelSelector.parse(s) } catch {
-                throw .badRequest("unable to parse requirement: \(error)")
+                throw .badRequest("\(error)")
             }
         }
         if let s = query["fieldSelector"], !s.isEmpty {
-            do { fieldSelector = try FieldSelector.parse(s) } catch {
+            do {
+                let selector = try FieldSelector.parse(s)
+                try selector.checkSupported(fields)
+                fieldSelector = selector
+            } catch {
                 throw .badRequest("\(error)")
             }
         }

@@ -29,6 +29,21 @@ struct RequestContext {
     var query: [String: String] { request.query }
     var dryRun: Bool { query["dryRun"] == "All" }
 
+    /// The list options of the query, with the field labels this kind supports.
+    func listOptions() throws(APIError) -> ListOptions {
+        var fields = Set(type.strategy.selectableFields([:]).keys)
+        fields.insert("metadata.name")
+        if type.namespaced { fields.insert("metadata.namespace") }
+        return try ListOptions(query: query, fields: fields)
+    }
+
+    /// The writer for `managedFields`: `?fieldManager=`, else the client's User-Agent up to its first `/`.
+    var fieldManager: FieldManager {
+        let agent = request.headers.first(name: "user-agent") ?? "unknown"
+        let name = query["fieldManager"].flatMap { $0.isEmpty ? nil : $0 } ?? String(agent.split(separator: "/").first ?? "unknown")
+        return FieldManager(manager: name, apiVersion: apiVersion, subresource: info.subresource)
+    }
+
     /// An object from storage in the requested version.
     func output(_ object: JSON) -> JSON {
         guard let c = conversion else { return object }

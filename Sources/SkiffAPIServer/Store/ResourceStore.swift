@@ -57,7 +57,7 @@ public final class ResourceStore: Sendable {
     // MARK: Writes
 
     /// Creates an object (already converted to the storage version and carrying its namespace).
-    public func create(_ type: ResourceType, _ input: JSON, dryRun: Bool) async throws(APIError) -> JSON {
+    public func create(_ type: ResourceType, _ input: JSON, dryRun: Bool, manager: FieldManager? = nil) async throws(APIError) -> JSON {
         var obj = input
         if let rv = obj["metadata", "resourceVersion"]?.string, !rv.isEmpty {
             throw .internalError("resourceVersion should not be set on objects to be created")
@@ -76,6 +76,7 @@ public final class ResourceStore: Sendable {
         type.strategy.prepareForCreate(&obj)
         let errors = ObjectMeta.validate(obj, type: type) + type.strategy.validate(obj)
         if !errors.isEmpty { throw .invalid(kind: type.kind, group: type.group, name: name, errors) }
+        manager?.trackUpdate(&obj, old: nil, type: type)
         if type.namespaced {
             let ns = obj["metadata", "namespace"]?.string ?? ""
             guard let nsObj = await namespaceExists(ns) else {
@@ -116,7 +117,7 @@ public final class ResourceStore: Sendable {
     /// Replaces an object with `input` (PUT). A set `resourceVersion` must match the stored one.
     /// Returns the stored result and whether it was created (only where the kind allows create-on-update).
     public func update(_ type: ResourceType, namespace: String?, name: String, _ input: JSON, target: UpdateTarget = .main,
-                       dryRun: Bool) async throws(APIError) -> (JSON, created: Bool) {
+                       dryRun: Bool, manager: FieldManager? = nil) async throws(APIError) -> (JSON, created: Bool) {
         let key = type.key(namespace: namespace, name: name)
         let kv: KeyValue?
         do { kv = try await backend.get(key) } catch { throw StorageErrors.map(error, type, name) }
@@ -124,11 +125,11 @@ public final class ResourceStore: Sendable {
             if type.strategy.allowsCreateOnUpdate && target == .main {
                 var obj = input
                 obj["metadata", "resourceVersion"] = nil
-                return (try await create(type, obj, dryRun: dryRun), true)
+                return (try await create(type, obj, dryRun: dryRun, manager: manager), true)
             }
             throw .notFound(type.groupResource, name)
         }
-        let result = try await guaranteedUpdate(type, namespace: namespace, name: name, dryRun: dryRun) { old throws(APIError) in
+        let result = try await guaranteedUpdate(type, namespace: namespace, name: name, dryRun: dryRun, manager: manager) { old throws(APIError) in
             if let rv = input["metadata", "resourceVersion"]?.string, !rv.isEmpty,
                rv != old["metadata", "resourceVersion"]?.string {
                 throw .conflict(type.groupResource, name, APIError.optimisticLockMessage)
@@ -141,6 +142,7 @@ public final class ResourceStore: Sendable {
     /// Read-modify-write with retries on conflict: `mutate` gets the current object (with its
     /// `resourceVersion`) and returns the desired one; the store applies the update rules.
     public func guaranteedUpdate(_ type: ResourceType, namespace: String?, name: String, dryRun: Bool,
+                                 manager: FieldManager? = nil,
                                  mutate: (JSON) throws(APIError) -> JSON,
                                  target: () -> UpdateTarget = { .main }) async throws(APIError) -> JSON {
         let key = type.key(namespace: namespace, name: name)
@@ -148,6 +150,7 @@ public final class ResourceStore: Sendable {
             let (old, oldRev) = try await current(type, key: key, name: name)
             var obj = try mutate(old)
             obj = try prepareUpdate(type, obj, old: old, target: target())
+            manager?.trackUpdate(&obj, old: old, type: type)
             if obj == old { return old }  // nothing changed: no write, same resourceVersion
             if dryRun { return obj }
             if obj["metadata", "deletionTimestamp"] != nil, (obj["metadata", "finalizers"]?.array ?? []).isEmpty {
