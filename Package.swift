@@ -54,5 +54,6 @@ let package = Package(
         ),
         .testTarget(name: "SkiffModelTests", dependencies: ["SkiffModel"]),
         .testTarget(name: "SkiffStorageTests", dependencies: ["SkiffStorage"]),
+        .testTarget(name: "SkiffAPIServerTests", dependencies: ["SkiffAPIServer", "SkiffStorage", "SkiffModel"]),
     ]
 )
