@@ -17,4 +17,25 @@ public enum Bootstrap {
             }
         }
     }
+
+    /// The `kubernetes` Service in `default` (the first cluster IP, port 443) and its Endpoints,
+    /// which point at the API server.
+    public static func ensureKubernetesService(store: ResourceStore, address: String, port: Int) async throws {
+        guard let svcType = store.registry.lookup(GroupResource(group: "", resource: "services")),
+              let epType = store.registry.lookup(GroupResource(group: "", resource: "endpoints")),
+              let ip = Allocator.firstIPv4(store.allocators.serviceCIDR) else { return }
+        let service: JSON = [
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": ["name": "kubernetes", "namespace": "default", "labels": ["component": "apiserver", "provider": "kubernetes"]],
+            "spec": ["type": "ClusterIP", "clusterIP": .string(ip),
+                     "ports": [["name": "https", "port": 443, "protocol": "TCP", "targetPort": .int(Int64(port))]]],
+        ]
+        do { _ = try await store.create(svcType, service, dryRun: false) } catch { if error.code != 409 { throw error } }
+        let endpoints: JSON = [
+            "apiVersion": "v1", "kind": "Endpoints",
+            "metadata": ["name": "kubernetes", "namespace": "default", "labels": ["endpointslice.kubernetes.io/skip-mirror": "true"]],
+            "subsets": [["addresses": [["ip": .string(address)]], "ports": [["name": "https", "port": .int(Int64(port)), "protocol": "TCP"]]]],
+        ]
+        _ = try await store.update(epType, namespace: "default", name: "kubernetes", endpoints, dryRun: false)
+    }
 }

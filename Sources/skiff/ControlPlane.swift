@@ -46,6 +46,8 @@ struct ControlPlane {
                 try await http.run { port in logger.info("API server listening", metadata: ["address": "\(options.bindAddress):\(port)"]) }
             }
             try await Bootstrap.ensureNamespaces(store: store, registry: registry)
+            let advertise = hosts.first { Allocator.parseIPv4($0) != nil && !$0.hasPrefix("127.") } ?? "127.0.0.1"
+            try await Bootstrap.ensureKubernetesService(store: store, address: advertise, port: options.port)
             api.markReady()
             logger.info("ready", metadata: ["kubeconfig": "\(dataDir)/kubeconfig"])
             try await group.next()

@@ -21,6 +21,68 @@ struct ServiceStrategy: Strategy {
     }
 
     func prepareForCreate(_ object: inout JSON) { object["status"] = ["loadBalancer": [:]] }
+
+    /// A cluster IP (unless headless or ExternalName) and node ports for NodePort and LoadBalancer.
+    func allocate(_ object: inout JSON, _ allocators: Allocators) async throws(APIError) {
+        let name = object["metadata", "name"]?.string ?? ""
+        let owner = "\(object["metadata", "namespace"]?.string ?? "")/\(name)"
+        let type = object["spec", "type"]?.string ?? "ClusterIP"
+        var done: [(Allocator, String)] = []
+        func fail(_ field: String, _ value: JSON, _ message: String) async -> APIError {
+            for (a, v) in done { await a.release(v, in: allocators.backend) }
+            return .invalid(kind: "Service", name: name, [.invalid(field, value, message)])
+        }
+        if type != "ExternalName", object["spec", "clusterIP"]?.string != "None" {
+            let requested = object["spec", "clusterIP"]?.string.flatMap { $0.isEmpty ? nil : $0 }
+            do {
+                let ip = try await allocators.serviceIPs.allocate(requested, in: allocators.backend, owner: owner)
+                done.append((allocators.serviceIPs, ip))
+                object["spec", "clusterIP"] = .string(ip)
+                object["spec", "clusterIPs"] = [.string(ip)]
+            } catch {
+                let value: JSON = .array([.string(requested ?? "")])
+                switch error {
+                case .outOfRange:
+                    throw await fail("spec.clusterIPs", value, "failed to allocate IP \(requested ?? ""): the provided IP (\(requested ?? "")) is not in the valid range. The range of valid IPs is \(allocators.serviceCIDR)")
+                case .taken:
+                    throw await fail("spec.clusterIPs", value, "failed to allocate IP \(requested ?? ""): provided IP is already allocated")
+                default:
+                    throw await fail("spec.clusterIPs", value, "failed to allocate IP: range is full")
+                }
+            }
+        } else if object["spec", "clusterIP"]?.string == "None" {
+            object["spec", "clusterIPs"] = ["None"]
+        }
+        if type != "ExternalName" {
+            object["spec", "ipFamilies"] = ["IPv4"]
+            object["spec", "ipFamilyPolicy"] = "SingleStack"
+        }
+        guard type == "NodePort" || type == "LoadBalancer", var ports = object["spec", "ports"]?.array else { return }
+        for i in ports.indices {
+            let requested = ports[i]["nodePort"]?.int.map(String.init)
+            do {
+                let port = try await allocators.nodePorts.allocate(requested, in: allocators.backend, owner: owner)
+                done.append((allocators.nodePorts, port))
+                ports[i]["nodePort"] = .int(Int64(port) ?? 0)
+            } catch {
+                let value = JSON.int(Int64(requested ?? "0") ?? 0)
+                switch error {
+                case .outOfRange: throw await fail("spec.ports[\(i)].nodePort", value, "provided port is not in the valid range. The range of valid ports is 30000-32767")
+                case .taken: throw await fail("spec.ports[\(i)].nodePort", value, "provided port is already allocated")
+                default: throw await fail("spec.ports[\(i)].nodePort", value, "range is full")
+                }
+            }
+        }
+        object["spec", "ports"] = .array(ports)
+        if object["spec", "externalTrafficPolicy"] == nil { object["spec", "externalTrafficPolicy"] = "Cluster" }
+    }
+
+    func release(_ object: JSON, _ allocators: Allocators) async {
+        if let ip = object["spec", "clusterIP"]?.string { await allocators.serviceIPs.release(ip, in: allocators.backend) }
+        for p in object["spec", "ports"]?.array ?? [] {
+            if let port = p["nodePort"]?.int { await allocators.nodePorts.release(String(port), in: allocators.backend) }
+        }
+    }
     func prepareForUpdate(_ object: inout JSON, old: JSON) { object["status"] = old["status"] }
 
     func validate(_ object: JSON) -> [FieldError] {

@@ -27,6 +27,10 @@ public protocol Strategy: Sendable {
     /// The grace period a delete gets: 0 deletes at once; more marks the object and leaves the
     /// final removal to its owner (the node agent, for Pods).
     func gracePeriod(for object: JSON, requested: Int64?) -> Int64
+    /// Takes what a new object needs from shared ranges (a Service's cluster IP and node ports),
+    /// before it is stored; `release` gives it back when the object is deleted or not stored.
+    func allocate(_ object: inout JSON, _ allocators: Allocators) async throws(APIError)
+    func release(_ object: JSON, _ allocators: Allocators) async
     /// Whether DELETE answers with the object (true) or a `Status` (false).
     var returnsDeletedObject: Bool { get }
     /// Whether PUT may create a missing object.
@@ -66,6 +70,8 @@ extension Strategy {
     public var columns: [TableColumn] { [.name, .age] }
     public func cells(_ object: JSON) -> [JSON] { [object["metadata", "name"] ?? "", .string(Timestamp.age(of: object))] }
     public func gracePeriod(for object: JSON, requested: Int64?) -> Int64 { 0 }
+    public func allocate(_ object: inout JSON, _ allocators: Allocators) async throws(APIError) {}
+    public func release(_ object: JSON, _ allocators: Allocators) async {}
     public var returnsDeletedObject: Bool { false }
     public var allowsCreateOnUpdate: Bool { false }
     public var tracksGeneration: Bool { false }

@@ -11,10 +11,12 @@ public final class ResourceStore: Sendable {
     public let backend: any StorageBackend
     public let cache: WatchCache
     public let registry: Registry
+    public let allocators: Allocators
     /// The highest revision this server has acknowledged to a client.
     let acknowledged = Atomic<Int64>(0)
 
-    public init(backend: any StorageBackend, cache: WatchCache, registry: Registry) {
+    public init(backend: any StorageBackend, cache: WatchCache, registry: Registry, allocators: Allocators? = nil) {
+        self.allocators = allocators ?? Allocators(backend: backend)
         self.backend = backend
         self.cache = cache
         self.registry = registry
@@ -91,6 +93,9 @@ public final class ResourceStore: Sendable {
         }
         if dryRun { return obj }
         let key = type.key(namespace: obj["metadata", "namespace"]?.string, name: name)
+        await sync()  // so an object deleted just now is not taken for an existing one
+        if await cache.get(resourcePrefix: type.keyPrefix, key: key) != nil { throw .alreadyExists(type.groupResource, name) }
+        try await type.strategy.allocate(&obj, allocators)
         var stored = obj
         stored["metadata", "resourceVersion"] = nil
         do {
@@ -99,6 +104,7 @@ public final class ResourceStore: Sendable {
             obj["metadata", "resourceVersion"] = .string(String(rev))
             return obj
         } catch {
+            await type.strategy.release(obj, allocators)
             throw StorageErrors.map(error, type, name)
         }
     }
@@ -219,6 +225,7 @@ public final class ResourceStore: Sendable {
             let kv = try await backend.delete(key, expectedRevision: expected)
             acknowledge(kv.modRevision)
             var obj = (try? JSON.parse(kv.value)) ?? [:]
+            await type.strategy.release(obj, allocators)
             obj["metadata", "resourceVersion"] = .string(String(kv.modRevision))
             return obj
         } catch StorageError.conflict {
