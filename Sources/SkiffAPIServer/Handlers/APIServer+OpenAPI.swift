@@ -29,7 +29,7 @@ extension APIServer {
         if segs == ["openapi", "v2"] || segs == ["swagger-2.0.0.pb-v1"] {
             // kubectl reads v2 only as protobuf.
             if (request.headers.first(name: "accept") ?? "").contains("protobuf") || segs[0] == "swagger-2.0.0.pb-v1" {
-                return .raw(docs.v2Protobuf, contentType: "application/com.github.proto-openapi.spec.v2@v1.0+protobuf")
+                return .raw(docs.v2Protobuf, contentType: "application/com.github.proto-openapi.spec.v2.v1.0+protobuf")
             }
             return .raw(docs.v2.bytes)
         }

@@ -102,6 +102,16 @@ struct CustomResourceStrategy: Strategy {
 struct CustomResourceDefinitionStrategy: StatusSubresourceStrategy {
     var tracksGeneration: Bool { true }
 
+    /// The finalizer under which the definition's objects are deleted before it goes.
+    static let cleanupFinalizer = "customresourcecleanup.apiextensions.k8s.io"
+
+    func prepareForCreate(_ object: inout JSON) {
+        object["status"] = nil
+        var finalizers = object["metadata", "finalizers"]?.array ?? []
+        if !finalizers.contains(.string(Self.cleanupFinalizer)) { finalizers.append(.string(Self.cleanupFinalizer)) }
+        object["metadata", "finalizers"] = .array(finalizers)
+    }
+
     func validate(_ object: JSON) -> [FieldError] {
         var errors: [FieldError] = []
         let spec = object["spec"] ?? [:]

@@ -32,7 +32,11 @@ public struct CRDRegistrar: Sendable {
     }
 
     func apply(_ crd: JSON, _ crdType: ResourceType) async {
-        guard crd["metadata", "deletionTimestamp"] == nil, let type = CustomResourceDefinitionStrategy.resourceType(crd) else { return }
+        guard let type = CustomResourceDefinitionStrategy.resourceType(crd) else { return }
+        if crd["metadata", "deletionTimestamp"] != nil {
+            await cleanUp(crd, type, crdType)
+            return
+        }
         store.registry.add(type)
         onChange()
         guard !isEstablished(crd), let name = crd["metadata", "name"]?.string else { return }
@@ -52,6 +56,28 @@ public struct CRDRegistrar: Sendable {
             } target: { .status }
         } catch {
             logger.warning("could not mark definition established", metadata: ["name": "\(name)", "error": "\(error)"])
+        }
+    }
+
+    /// Deletes every object of a definition being deleted, then lets the definition go.
+    func cleanUp(_ crd: JSON, _ type: ResourceType, _ crdType: ResourceType) async {
+        let finalizer = CustomResourceDefinitionStrategy.cleanupFinalizer
+        guard let name = crd["metadata", "name"]?.string,
+              (crd["metadata", "finalizers"]?.array ?? []).contains(.string(finalizer)) else { return }
+        await store.sync()
+        let objects = await store.cache.list(resourcePrefix: type.keyPrefix, keyPrefix: type.keyPrefix).items
+        for obj in objects {
+            _ = try? await store.delete(type, namespace: obj.namespace.isEmpty ? nil : obj.namespace, name: obj.name, options: DeleteOptions())
+        }
+        do {
+            _ = try await store.guaranteedUpdate(crdType, namespace: nil, name: name, dryRun: false) { current throws(APIError) in
+                var updated = current
+                let rest = (current["metadata", "finalizers"]?.array ?? []).filter { $0 != .string(finalizer) }
+                updated["metadata", "finalizers"] = rest.isEmpty ? nil : .array(rest)
+                return updated
+            }
+        } catch {
+            logger.warning("could not finish deleting definition", metadata: ["name": "\(name)", "error": "\(error)"])
         }
     }
 
