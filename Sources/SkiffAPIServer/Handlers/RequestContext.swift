@@ -20,6 +20,8 @@ struct RequestContext {
         if info.version != type.version {
             conversion = type.conversion(for: info.version)
             if let w = conversion?.warning { warnings.append(w) }
+        } else {
+            conversion = type.sharedStorage?.conversion
         }
     }
 
@@ -88,9 +90,14 @@ struct RequestContext {
         if let av = body["apiVersion"]?.string, !av.isEmpty, av != apiVersion {
             throw .badRequest("the API version in the data (\(av)) does not match the expected API version (\(apiVersion))")
         }
-        var obj = conversion.map { $0.toStorage(body) } ?? body
-        obj["apiVersion"] = .string(type.apiVersion)
-        obj["kind"] = .string(type.kind)
+        var obj = body
+        if let conversion {
+            obj = conversion.toStorage(body)  // sets the stored form's apiVersion
+            obj["kind"] = .string(type.kind)
+        } else {
+            obj["apiVersion"] = .string(type.apiVersion)
+            obj["kind"] = .string(type.kind)
+        }
         if obj["metadata"] == nil { obj["metadata"] = [:] }
         if type.namespaced {
             let bodyNS = obj["metadata", "namespace"]?.string ?? ""

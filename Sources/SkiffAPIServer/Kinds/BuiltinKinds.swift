@@ -56,6 +56,7 @@ public enum BuiltinKinds {
                      shortNames: ["hpa"], categories: ["all"], subresources: ["status"], strategy: HorizontalPodAutoscalerStrategy(),
                      otherVersions: [HorizontalPodAutoscalerStrategy.v1]),
         ResourceType(group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases", strategy: ColumnsStrategy.lease),
+        EventsV1.type,
         ResourceType(group: "discovery.k8s.io", version: "v1", kind: "EndpointSlice", plural: "endpointslices", strategy: ColumnsStrategy.endpointSlice),
         ResourceType(group: "rbac.authorization.k8s.io", version: "v1", kind: "Role", plural: "roles", strategy: CreatedAtStrategy()),
         ResourceType(group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRole", plural: "clusterroles", namespaced: false,

@@ -15,7 +15,7 @@ public final class Registry: Sendable {
         var s = State()
         for t in types {
             s.byGroupResource[t.groupResource] = t
-            s.byKeyPrefix[t.keyPrefix] = t
+            if t.sharedStorage == nil { s.byKeyPrefix[t.keyPrefix] = t }
         }
         state = Mutex(s)
     }

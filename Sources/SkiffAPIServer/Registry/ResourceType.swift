@@ -18,13 +18,17 @@ public struct ResourceType: Sendable {
     public var strategy: any Strategy
     /// Further versions served by converting to and from `version`.
     public var otherVersions: [VersionConversion]
+    /// For a kind stored as another group's kind (events.k8s.io Events are core Events): the
+    /// other kind's key prefix and the conversion to and from its form.
+    public var sharedStorage: (keyPrefix: String, conversion: VersionConversion)?
 
     public static let allVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 
     public init(group: String, version: String, kind: String, plural: String, singular: String? = nil,
                 shortNames: [String] = [], namespaced: Bool = true, categories: [String] = [],
                 subresources: [String] = [], verbs: [String] = ResourceType.allVerbs,
-                strategy: any Strategy = PlainStrategy(), otherVersions: [VersionConversion] = []) {
+                strategy: any Strategy = PlainStrategy(), otherVersions: [VersionConversion] = [],
+                sharedStorage: (keyPrefix: String, conversion: VersionConversion)? = nil) {
         self.group = group
         self.version = version
         self.kind = kind
@@ -37,6 +41,7 @@ public struct ResourceType: Sendable {
         self.verbs = verbs
         self.strategy = strategy
         self.otherVersions = otherVersions
+        self.sharedStorage = sharedStorage
     }
 
     public var groupResource: GroupResource { GroupResource(group: group, resource: plural) }
@@ -44,7 +49,7 @@ public struct ResourceType: Sendable {
     public var versions: [String] { [version] + otherVersions.map(\.version) }
 
     /// The storage key prefix of this resource: `/registry/<group or core>/<plural>/`.
-    public var keyPrefix: String { "/registry/\(group.isEmpty ? "core" : group)/\(plural)/" }
+    public var keyPrefix: String { sharedStorage?.keyPrefix ?? "/registry/\(group.isEmpty ? "core" : group)/\(plural)/" }
 
     /// The storage key of one object, or the prefix of a namespace's objects when `name` is nil.
     public func key(namespace: String?, name: String?) -> String {
