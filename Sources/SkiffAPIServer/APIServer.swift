@@ -92,6 +92,14 @@ public final class APIServer: Sendable {
             throw APIError.pathNotFound()
         }
         var context = try RequestContext(request: request, info: info, type: type)
+        let named = !info.name.isEmpty
+        if info.subresource.isEmpty {
+            let misaddressed = (info.verb == "create" && named) || (["update", "patch"].contains(info.verb) && !named)
+            if misaddressed || (!type.verbs.contains(info.verb) && !(info.verb == "watch" && type.verbs.contains("list"))) {
+                throw APIError(code: 405, reason: "MethodNotAllowed", message: "the server does not allow this method on the requested resource",
+                               details: .init())
+            }
+        }
         var response: Response
         switch (info.verb, info.subresource) {
         case ("get", ""): response = try await get(&context)
