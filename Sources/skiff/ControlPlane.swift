@@ -38,6 +38,7 @@ struct ControlPlane {
         try Kubeconfig.write(path: dataDir + "/kubeconfig", server: server, caPEM: pki.caCertificatePEM, token: token)
 
         try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await Signals.termination() }
             let loaded = try await cache.load()
             group.addTask { try await cache.follow(from: loaded) }
             group.addTask { try await Compactor(backend: backend).run() }
@@ -50,7 +51,8 @@ struct ControlPlane {
             try await Bootstrap.ensureKubernetesService(store: store, address: advertise, port: options.port)
             api.markReady()
             logger.info("ready", metadata: ["kubeconfig": "\(dataDir)/kubeconfig"])
-            try await group.next()
+            try await group.next()  // a signal, or a service that stopped
+            logger.info("shutting down")
             group.cancelAll()
         }
         await backend.close()
