@@ -43,10 +43,22 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "SkiffClient",
+            dependencies: [
+                "SkiffModel",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "skiff",
             dependencies: [
-                "SkiffAPIServer", "SkiffStorage", "SkiffModel",
+                "SkiffAPIServer", "SkiffStorage", "SkiffModel", "SkiffClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -55,5 +67,6 @@ let package = Package(
         .testTarget(name: "SkiffModelTests", dependencies: ["SkiffModel"]),
         .testTarget(name: "SkiffStorageTests", dependencies: ["SkiffStorage"]),
         .testTarget(name: "SkiffAPIServerTests", dependencies: ["SkiffAPIServer", "SkiffStorage", "SkiffModel"]),
+        .testTarget(name: "SkiffClientTests", dependencies: ["SkiffClient", "SkiffAPIServer", "SkiffStorage", "SkiffModel"]),
     ]
 )
