@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Synchronization
 
 /// The idle keep-alive connections of one `HTTPTransport`, and how new ones are opened.
 ///
@@ -14,6 +15,8 @@ actor ConnectionPool {
     let maxIdle: Int
     let connectTimeout: Duration
     var idle: [any Channel] = []
+    /// Connections opened so far (pooled and streaming).
+    nonisolated let opened = Atomic<Int>(0)
 
     init(host: String, port: Int, serverName: String?, ssl: NIOSSLContext?, maxIdle: Int, connectTimeout: Duration) {
         self.host = host
@@ -53,6 +56,7 @@ actor ConnectionPool {
         let sni = serverName ?? (Self.isIPAddress(host) ? nil : host)
         let timeout = TimeAmount.nanoseconds(Int64(connectTimeout.components.seconds) * 1_000_000_000
             + connectTimeout.components.attoseconds / 1_000_000_000)
+        opened.add(1, ordering: .relaxed)
         do {
             return try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)

@@ -112,6 +112,9 @@ public final class HTTPTransport: Transport {
         }
     }
 
+    /// The number of connections opened so far (a measure of keep-alive reuse).
+    public var connectionsOpened: Int { pool.opened.load(ordering: .relaxed) }
+
     /// Closes the idle connections. Connections in use close when their exchange ends.
     public func shutdown() async {
         await pool.closeAll()

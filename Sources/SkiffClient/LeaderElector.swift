@@ -76,9 +76,11 @@ public final class LeaderElector: Sendable {
 
     /// Waits to acquire the lease, then runs `onStartedLeading` while renewing it.
     ///
-    /// Returns (after `onStoppedLeading`) when the work returns, when leadership is lost (the work
-    /// is cancelled first), or when the task is cancelled before or while leading; rethrows the
-    /// work's error. `onNewLeader` is called whenever the observed holder changes to a new identity.
+    /// Returns when the task is cancelled before leading; once leading, returns when the work
+    /// returns, when leadership is lost (the work is cancelled first), or when the task is
+    /// cancelled, each time after releasing the lease (unless it was lost or `releaseOnCancel` is
+    /// false) and calling `onStoppedLeading`. Rethrows the work's error other than cancellation.
+    /// `onNewLeader` is called whenever the observed holder changes to a new, non-empty identity.
     public func run(onStartedLeading: @escaping @Sendable () async throws -> Void,
                     onStoppedLeading: @escaping @Sendable () async -> Void = {},
                     onNewLeader: @escaping @Sendable (String) async -> Void = { _ in }) async throws {

@@ -2,7 +2,7 @@ import Synchronization
 import Testing
 @testable import SkiffClient
 
-@Suite struct ControllerRunnerTests {
+@Suite(.timeLimit(.minutes(1))) struct ControllerRunnerTests {
     /// Counts reconciles per key and fails a key's first reconcile when asked to.
     final class Reconciler: Sendable {
         let counts = Mutex<[String: Int]>([:])

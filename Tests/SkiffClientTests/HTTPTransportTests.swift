@@ -6,7 +6,7 @@ import Testing
 @testable import SkiffClient
 
 /// `HTTPTransport` against the API server's real HTTPS listener on a loopback port.
-@Suite struct HTTPTransportTests {
+@Suite(.timeLimit(.minutes(1))) struct HTTPTransportTests {
     /// Serves the test cluster over TLS on 127.0.0.1 and passes the admin kubeconfig text to `body`.
     static func withServer(_ body: @Sendable @escaping (TestCluster, String) async throws -> Void) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skiff-client-tls-\(UUID().uuidString)").path
@@ -61,6 +61,7 @@ import Testing
             for _ in 0..<5 {
                 #expect(try await client.get(.configMaps, namespace: "default", name: "web")["data", "k"] == "v")
             }
+            #expect(transport.connectionsOpened == 1)
             let list = try await client.list(.configMaps, namespace: "default")
             #expect(list.items.map(ObjectKey.of) == ["default/web"])
             #expect(!list.resourceVersion.isEmpty)

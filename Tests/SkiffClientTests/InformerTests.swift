@@ -4,7 +4,7 @@ import Testing
 @testable import SkiffClient
 
 /// Informers against the real API server in this process.
-@Suite struct InformerTests {
+@Suite(.timeLimit(.minutes(1))) struct InformerTests {
     static let path = "/api/v1/namespaces/default/configmaps"
 
     /// A handler that logs `add|update|delete <key> <data.v>` for every change.

@@ -2,7 +2,7 @@ import SkiffModel
 import Testing
 @testable import SkiffClient
 
-@Suite struct LeaderElectorTests {
+@Suite(.timeLimit(.minutes(1))) struct LeaderElectorTests {
     static func elector(_ client: Client, _ identity: String) -> LeaderElector {
         var config = LeaderElector.Configuration(namespace: "kube-system", name: "test-lock", identity: identity)
         config.leaseDuration = .seconds(60)

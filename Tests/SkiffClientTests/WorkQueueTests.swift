@@ -2,7 +2,7 @@ import Testing
 @testable import SkiffClient
 
 /// client-go's work-queue semantics, with time driven by a `ManualClock`.
-@Suite struct WorkQueueTests {
+@Suite(.timeLimit(.minutes(1))) struct WorkQueueTests {
     /// One step of a scripted queue session, and what the queue must look like after it.
     enum Step: Sendable, CustomStringConvertible {
         case add(String)
