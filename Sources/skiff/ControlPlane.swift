@@ -35,7 +35,7 @@ struct ControlPlane {
             await api.handle(request)
         }
         let server = "https://\(options.bindAddress == "0.0.0.0" ? "127.0.0.1" : options.bindAddress):\(options.port)"
-        try Kubeconfig.write(path: dataDir + "/kubeconfig", server: server, caPEM: pki.caCertificatePEM, token: token)
+        try AdminKubeconfig.write(path: dataDir + "/kubeconfig", server: server, caPEM: pki.caCertificatePEM, token: token)
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await Signals.termination() }
@@ -105,7 +105,7 @@ enum HostAddresses {
 }
 
 /// The admin kubeconfig, written atomically with mode 0600.
-enum Kubeconfig {
+enum AdminKubeconfig {
     static func write(path: String, server: String, caPEM: String, token: String) throws {
         let ca = Data(caPEM.utf8).base64EncodedString()
         let text = """
