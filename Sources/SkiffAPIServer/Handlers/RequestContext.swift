@@ -111,12 +111,20 @@ struct RequestContext {
     }
 }
 
-/// Request bodies: JSON, or YAML for the content types that carry it.
+/// Request bodies: JSON, YAML for the content types that carry it, or Kubernetes protobuf.
 enum BodyDecoder {
     static func decode(_ bytes: [UInt8], contentType: String) throws(APIError) -> JSON {
         if bytes.isEmpty { throw .badRequest("the body of the request was empty") }
+        if contentType.hasPrefix(KubernetesProtobuf.contentType) {
+            do {
+                return try decodeKubernetesProtobuf(bytes)
+            } catch {
+                if error.code == .unknownType { throw .unsupportedMediaType(contentType) }
+                throw .badRequest("error decoding request body: \(error.message)")
+            }
+        }
         if !(contentType.hasPrefix("application/") && (contentType.hasSuffix("json") || contentType.hasSuffix("yaml"))) {
-            // Protobuf and the rest: clients fall back to JSON on 415.
+            // The rest: clients fall back to JSON on 415.
             throw .unsupportedMediaType(contentType)
         }
         do {
