@@ -16,6 +16,9 @@ Compaction:
   * definitions that no kind (a definition with x-kubernetes-group-version-kind) reaches through
     $ref are dropped, apart from EXTRA_ROOTS (used by generated API paths).
 
+Restored: the properties literally named `description` (PriorityClass, JSONSchemaProps,
+CustomResourceColumnDefinition), which the description-stripped input lost along with the docs.
+
 Additions: apps/v1beta1 Deployment and DeploymentList, derived from the apps/v1 definitions by
 changing their x-kubernetes-group-version-kind (Skiff serves that old version for the seed's
 manifest; the old version's differences, such as the optional selector, are not modelled).
@@ -79,6 +82,19 @@ def add_v1beta1_deployment(defs):
     defs["io.k8s.api.apps.v1beta1.DeploymentList"] = betalist
 
 
+# Properties named `description` that Kubernetes 1.28 has and the stripped input lost.
+DESCRIPTION_PROPERTIES = [
+    "io.k8s.api.scheduling.v1.PriorityClass",
+    "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps",
+    "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceColumnDefinition",
+]
+
+
+def restore_description_properties(defs):
+    for name in DESCRIPTION_PROPERTIES:
+        defs[name].setdefault("properties", {})["description"] = {"type": "string"}
+
+
 def reachable(defs):
     roots = [name for name, d in defs.items() if d.get("x-kubernetes-group-version-kind")] + EXTRA_ROOTS
     seen = set()
@@ -101,6 +117,7 @@ def main():
         swagger = json.load(f)
     defs = {name: compact(d) for name, d in swagger["definitions"].items()}
     add_v1beta1_deployment(defs)
+    restore_description_properties(defs)
     keep = reachable(defs)
     dropped = sorted(set(defs) - keep)
     defs = {name: defs[name] for name in sorted(keep)}
