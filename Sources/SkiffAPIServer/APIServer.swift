@@ -65,10 +65,8 @@ public final class APIServer: Sendable {
     func handleNonResource(_ request: Request, _ info: RequestInfo) async throws -> Response {
         let segs = info.segments
         switch segs.first {
-        case "healthz", "livez":
-            return .text("ok")
-        case "readyz":
-            return ready.isSet ? .text("ok") : .text("[-]informer-sync failed: reason withheld\nreadyz check failed", status: .internalServerError)
+        case "healthz", "livez", "readyz":
+            return await health(request, segs)
         case "version":
             return .json(configuration.version.json)
         default:
@@ -113,6 +111,7 @@ public final class APIServer: Sendable {
         case ("get", "status"): response = try await get(&context)
         case ("get", "scale"), ("update", "scale"), ("patch", "scale"): response = try await scale(&context)
         case ("create", "binding"): response = try await bind(&context)
+        case ("update", "finalize"): response = try await finalize(&context)
         default:
             throw APIError.pathNotFound()
         }

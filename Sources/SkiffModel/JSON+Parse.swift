@@ -27,12 +27,35 @@ extension JSON {
     public static func parse(_ text: String) throws(JSONParseError) -> JSON {
         try parse(Array(text.utf8))
     }
+
+    /// The paths of object members that appear more than once (`data`, `spec.template.metadata.name`,
+    /// `spec.containers[0].image`), as strict field validation reports them; parsing keeps the last.
+    public static func duplicateFields(in bytes: [UInt8]) throws(JSONParseError) -> [String] {
+        let result: Result<[String], JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
+            var parser = JSONParser(buffer)
+            parser.duplicates = []
+            return Result { () throws(JSONParseError) in
+                _ = try parser.parseDocument()
+                return parser.duplicates ?? []
+            }
+        }
+        return try result.get()
+    }
 }
 
 struct JSONParser {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
     var depth = 0
+    /// When set, duplicate member paths are collected here (and `path` is tracked).
+    var duplicates: [String]?
+    var path: [String] = []
+
+    func render(_ key: String) -> String {
+        var out = ""
+        for p in path { out += p.hasPrefix("[") || out.isEmpty ? p : "." + p }
+        return out.isEmpty ? key : out + "." + key
+    }
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -104,7 +127,17 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1
             skipWhitespace()
-            members[key] = try parseValue()
+            if duplicates != nil {
+                if members[key] != nil {
+                    let rendered = render(key)
+                    duplicates?.append(rendered)
+                }
+                path.append(key)
+                members[key] = try parseValue()
+                path.removeLast()
+            } else {
+                members[key] = try parseValue()
+            }
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -125,7 +158,13 @@ struct JSONParser {
         }
         while true {
             skipWhitespace()
-            elements.append(try parseValue())
+            if duplicates != nil {
+                path.append("[\(elements.count)]")
+                elements.append(try parseValue())
+                path.removeLast()
+            } else {
+                elements.append(try parseValue())
+            }
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }

@@ -10,15 +10,14 @@ extension APIServer {
             throw APIError.badRequest("PATCH with apply requires fieldManager to be set in the query parameter 'fieldManager'")
         }
         let force = c.query["force"] == "true"
-        let sent = try c.rawBody()
-        try validateFields(&c, sent)
+        let sent = try validateFields(&c, try c.rawBody())
         if let name = sent["metadata", "name"]?.string, !name.isEmpty, name != c.info.name {
             throw APIError.badRequest("the name of the object (\(name)) does not match the name on the URL (\(c.info.name))")
         }
         if sent["metadata", "managedFields"] != nil {
             throw APIError.badRequest("metadata.managedFields must be nil")
         }
-        var applied = try c.decodeBody()
+        var applied = try c.decodeBody(sent)
         applied["metadata", "name"] = .string(c.info.name)
         let type = c.type
         let meta = Schema.builtin.patchMeta(for: GroupVersionKind(group: type.group, version: type.version, kind: type.kind))

@@ -16,6 +16,7 @@ extension APIServer {
         let page = try await listPage(c, opts)
         var meta: JSON = ["resourceVersion": .string(String(page.revision))]
         if let cont = page.continueToken { meta["continue"] = .string(cont) }
+        if let remaining = page.remainingItemCount { meta["remainingItemCount"] = .int(Int64(remaining)) }
         switch c.format {
         case .table:
             return .json(Table.make(c, page.items, listMeta: meta))
@@ -41,6 +42,8 @@ extension APIServer {
         var items: [CachedObject]
         var revision: Int64
         var continueToken: String?
+        /// Objects after this page; only for lists without selectors, as Kubernetes sets it.
+        var remainingItemCount: Int?
     }
 
     /// The objects a list returns: from the cache, or, for paged and exact-revision lists, from
@@ -76,7 +79,11 @@ extension APIServer {
                 if opts.limit > 0 && items.count == opts.limit {
                     let more = kv.key != result.items.last?.key || result.more
                     let token = more ? ContinueToken(rv: result.revision, start: kv.key).encode() : nil
-                    return ListPage(items: items, revision: result.revision, continueToken: token)
+                    var remaining: Int?
+                    if more && !opts.hasFilter {
+                        remaining = await store.cache.count(resourcePrefix: c.type.keyPrefix, keyPrefix: keyPrefix, after: kv.key)
+                    }
+                    return ListPage(items: items, revision: result.revision, continueToken: token, remainingItemCount: remaining)
                 }
             }
             guard result.more, let last = result.items.last else { break }

@@ -3,8 +3,8 @@ import SkiffModel
 
 extension APIServer {
     func create(_ c: inout RequestContext) async throws -> Response {
-        try validateFields(&c, try c.rawBody())
-        let obj = try c.decodeBody()
+        let body = try validateFields(&c, try c.rawBody())
+        let obj = try c.decodeBody(body)
         if c.type.namespaced && c.namespace == nil {
             throw APIError.badRequest("the server could not find the requested resource")
         }
@@ -13,8 +13,8 @@ extension APIServer {
     }
 
     func update(_ c: inout RequestContext) async throws -> Response {
-        try validateFields(&c, try c.rawBody())
-        var obj = try c.decodeBody()
+        let body = try validateFields(&c, try c.rawBody())
+        var obj = try c.decodeBody(body)
         let bodyName = obj["metadata", "name"]?.string ?? ""
         if bodyName.isEmpty {
             obj["metadata", "name"] = .string(c.info.name)
@@ -34,11 +34,14 @@ extension APIServer {
             return try await apply(&c)
         }
         let body = c.request.body
-        let context = c
+        var context = c
         let result = try await store.guaranteedUpdate(c.type, namespace: c.namespace, name: c.info.name, dryRun: c.dryRun,
                                                       manager: c.fieldManager) { current throws(APIError) in
             let versioned = context.output(current)
             var patched = try Patching.apply(body, contentType: patchType, to: versioned, kind: context.type)
+            do { patched = try self.validateFields(&context, patched, isPatchResult: true) } catch let e as APIError { throw e } catch {
+                throw .internalError("\(error)")
+            }
             if let conversion = context.conversion { patched = conversion.toStorage(patched) }
             patched["apiVersion"] = current["apiVersion"]
             patched["kind"] = current["kind"]
@@ -49,6 +52,7 @@ extension APIServer {
             }
             return patched
         } target: { target }
+        c.warnings = context.warnings
         return .json(c.output(result))
     }
 
@@ -89,19 +93,27 @@ extension APIServer {
                       "metadata": ["resourceVersion": .string(String(await store.cache.revision))], "items": .array(deleted)])
     }
 
-    /// `fieldValidation` (and kubectl's `--validate`): unknown fields are an error (Strict), a
-    /// warning (Warn, the default), or ignored (Ignore). `body` is in the requested version.
-    func validateFields(_ c: inout RequestContext, _ body: JSON) throws {
+    /// `fieldValidation` (and kubectl's `--validate`): unknown and duplicate fields are an error
+    /// (Strict), a warning (Warn, the default), or ignored (Ignore). Returns `body` without its
+    /// unknown fields, as Kubernetes' typed decoding drops them. `body` is in the requested version.
+    func validateFields(_ c: inout RequestContext, _ body: JSON, isPatchResult: Bool = false) throws -> JSON {
         let mode = c.query["fieldValidation"] ?? "Warn"
         guard ["Strict", "Warn", "Ignore"].contains(mode) else {
             throw APIError.badRequest("fieldValidation parameter unsupported: \(mode)")
         }
         let gvk = GroupVersionKind(group: c.type.group, version: c.info.version, kind: c.type.kind)
         if let error = Schema.builtin.decodeError(in: body, gvk: gvk) { throw error }
-        guard mode != "Ignore" else { return }
         let unknown = Schema.builtin.unknownFields(in: body, gvk: gvk)
-        guard !unknown.isEmpty else { return }
-        if mode == "Strict" { throw Schema.strictDecodingError(gvk: gvk, unknownFields: unknown) }
-        c.warnings += unknown.map(Schema.unknownFieldWarning)
+        let pruned = unknown.reduce(body) { $0.removing(fieldPath: $1) }
+        guard mode != "Ignore" else { return pruned }
+        let duplicates = isPatchResult || !c.request.contentType.hasSuffix("json") ? [] : (try? JSON.duplicateFields(in: c.request.body)) ?? []
+        let problems = duplicates.map { "duplicate field \"\($0)\"" } + unknown.map(Schema.unknownFieldWarning)
+        guard !problems.isEmpty else { return pruned }
+        if mode == "Strict" {
+            let message = "strict decoding error: " + problems.joined(separator: ", ")
+            throw isPatchResult ? APIError.badRequest(message) : Schema.cannotBeHandled(gvk: gvk, message)
+        }
+        c.warnings += problems
+        return pruned
     }
 }

@@ -14,7 +14,8 @@ struct ListOptions {
     var sendInitialEvents: Bool?
 
     /// Reads the options; `fields` are the field labels the kind supports in field selectors.
-    init(query: [String: String], fields: Set<String>) throws(APIError) {
+    /// Kinds without field labels of their own word an unknown one as Kubernetes' default conversion does.
+    init(query: [String: String], fields: Set<String>, kindHasOwnFields: Bool) throws(APIError) {
         if let s = query["labelSelector"], !s.isEmpty {
             do { labelSelector = try LabelSelector.parse(s) } catch {
                 throw .badRequest("\(error)")
@@ -23,7 +24,7 @@ struct ListOptions {
         if let s = query["fieldSelector"], !s.isEmpty {
             do {
                 let selector = try FieldSelector.parse(s)
-                try selector.checkSupported(fields)
+                try selector.checkSupported(fields, defaultConversion: !kindHasOwnFields)
                 fieldSelector = selector
             } catch {
                 throw .badRequest("\(error)")

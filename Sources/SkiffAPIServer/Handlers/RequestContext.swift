@@ -33,10 +33,9 @@ struct RequestContext {
 
     /// The list options of the query, with the field labels this kind supports.
     func listOptions() throws(APIError) -> ListOptions {
-        var fields = Set(type.strategy.selectableFields([:]).keys)
-        fields.insert("metadata.name")
-        if type.namespaced { fields.insert("metadata.namespace") }
-        return try ListOptions(query: query, fields: fields)
+        let own = Set(type.strategy.selectableFields([:]).keys)
+        let fields = own.union(type.namespaced ? ["metadata.name", "metadata.namespace"] : ["metadata.name"])
+        return try ListOptions(query: query, fields: fields, kindHasOwnFields: !own.isEmpty)
     }
 
     /// The writer for `managedFields`: `?fieldManager=`, else the client's User-Agent up to its first `/`.
@@ -79,8 +78,9 @@ struct RequestContext {
     }
 
     /// The request body as an object in the storage version, checked against what the URL addresses.
-    func decodeBody() throws(APIError) -> JSON {
-        let body = try rawBody()
+    func decodeBody(_ parsed: JSON? = nil) throws(APIError) -> JSON {
+        let body: JSON
+        if let parsed { body = parsed } else { body = try rawBody() }
         guard body.object != nil else {
             throw .badRequest("Object '\(type.kind)' is missing in '\(String(decoding: request.body.prefix(200), as: UTF8.self))'")
         }

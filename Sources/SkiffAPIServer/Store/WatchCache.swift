@@ -148,6 +148,11 @@ public actor WatchCache {
         objects[resourcePrefix]?[key]
     }
 
+    /// How many keys under `keyPrefix` sort after `key` (a list page's `remainingItemCount`).
+    public func count(resourcePrefix: String, keyPrefix: String, after key: String) -> Int {
+        (objects[resourcePrefix] ?? [:]).keys.reduce(0) { $0 + ($1.hasPrefix(keyPrefix) && $1 > key ? 1 : 0) }
+    }
+
     public func count(resourcePrefix: String, keyPrefix: String) -> Int {
         guard let all = objects[resourcePrefix] else { return 0 }
         if keyPrefix == resourcePrefix { return all.count }
