@@ -14,6 +14,7 @@ struct RequestContext {
         self.request = request
         self.info = info
         self.type = type
+        format = Self.format(accept: request.headers.first(name: "accept") ?? "")
         if !type.namespaced && !info.namespace.isEmpty && type.plural != "namespaces" {
             throw .pathNotFound()
         }
@@ -61,8 +62,10 @@ struct RequestContext {
     /// What the client asked the response to be.
     enum Format { case object, table, metadata }
 
-    var format: Format {
-        let accept = request.headers.first(name: "accept") ?? ""
+    /// Read once from the `Accept` header (watches consult it for every event).
+    let format: Format
+
+    static func format(accept: String) -> Format {
         for option in accept.split(separator: ",") {
             let params = option.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
             if params.contains(where: { $0 == "as=Table" }) { return .table }
