@@ -71,9 +71,10 @@ public enum Timestamp {
         return Double(daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset) + frac
     }
 
-    /// Kubernetes' `duration.HumanDuration`, as in the AGE column.
+    /// Kubernetes' `duration.HumanDuration`, as in the AGE column. Seconds truncate toward zero
+    /// as Go's `int(d.Seconds())` does, so up to two seconds of clock skew still read `0s`.
     public static func humanDuration(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded(.down))
+        let s = Int(seconds.rounded(.towardZero))
         if s < -1 { return "<invalid>" }
         if s < 0 { return "0s" }
         if s < 120 { return "\(s)s" }
