@@ -25,6 +25,15 @@ struct NamespaceStrategy: Strategy {
         ["status.phase": object["status", "phase"]?.string ?? ""]
     }
 
+    /// The namespace controller empties the namespace, then clears `spec.finalizers` (`finalize`).
+    func awaitsFinalization(_ object: JSON) -> Bool {
+        !(object["spec", "finalizers"]?.array ?? []).isEmpty
+    }
+
+    func prepareForDeletion(_ object: inout JSON) {
+        object["status", "phase"] = "Terminating"
+    }
+
     var columns: [TableColumn] {
         [.name, TableColumn("Status", description: "The status of the namespace"), .age]
     }

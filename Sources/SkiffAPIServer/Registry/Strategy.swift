@@ -31,6 +31,11 @@ public protocol Strategy: Sendable {
     /// before it is stored; `release` gives it back when the object is deleted or not stored.
     func allocate(_ object: inout JSON, _ allocators: Allocators) async throws(APIError)
     func release(_ object: JSON, _ allocators: Allocators) async
+    /// Whether a marked object still waits for something besides `metadata.finalizers` before it is
+    /// removed (a Namespace's `spec.finalizers`); while it does, delete and update only mark it.
+    func awaitsFinalization(_ object: JSON) -> Bool
+    /// What else changes when an object is marked for deletion (a Namespace becomes Terminating).
+    func prepareForDeletion(_ object: inout JSON)
     /// Whether DELETE answers with the object (true) or a `Status` (false).
     var returnsDeletedObject: Bool { get }
     /// Whether PUT may create a missing object.
@@ -72,6 +77,8 @@ extension Strategy {
     public func gracePeriod(for object: JSON, requested: Int64?) -> Int64 { 0 }
     public func allocate(_ object: inout JSON, _ allocators: Allocators) async throws(APIError) {}
     public func release(_ object: JSON, _ allocators: Allocators) async {}
+    public func awaitsFinalization(_ object: JSON) -> Bool { false }
+    public func prepareForDeletion(_ object: inout JSON) {}
     public var returnsDeletedObject: Bool { false }
     public var allowsCreateOnUpdate: Bool { false }
     public var tracksGeneration: Bool { false }

@@ -68,7 +68,7 @@ extension ResourceStore {
             }
             let grace = type.strategy.gracePeriod(for: old, requested: options.gracePeriodSeconds)
             let alreadyDeleting = old["metadata", "deletionTimestamp"] != nil
-            if finalizers.isEmpty && grace == 0 {
+            if finalizers.isEmpty && grace == 0 && !type.strategy.awaitsFinalization(old) {
                 if options.dryRun { return .deleted(old) }
                 let outcome: Result<JSON, APIError>
                 do {
@@ -87,6 +87,7 @@ extension ResourceStore {
                 if grace >= currentGrace { return .pending(old) }
             }
             obj["metadata", "finalizers"] = finalizers.isEmpty ? nil : .array(finalizers.map { .string($0) })
+            type.strategy.prepareForDeletion(&obj)
             if !alreadyDeleting || grace < (old["metadata", "deletionGracePeriodSeconds"]?.int ?? 0) {
                 obj["metadata", "deletionTimestamp"] = .string(Timestamp.format(Timestamp.now() + Double(grace)))
                 obj["metadata", "deletionGracePeriodSeconds"] = .int(grace)

@@ -159,7 +159,8 @@ public final class ResourceStore: Sendable {
             manager?.trackUpdate(&obj, old: old, type: type)
             if obj == old { return old }  // nothing changed: no write, same resourceVersion
             if dryRun { return obj }
-            if obj["metadata", "deletionTimestamp"] != nil, (obj["metadata", "finalizers"]?.array ?? []).isEmpty {
+            if obj["metadata", "deletionTimestamp"] != nil, (obj["metadata", "finalizers"]?.array ?? []).isEmpty,
+               !type.strategy.awaitsFinalization(obj) {
                 return try await deleteNow(type, key: key, name: name, expected: oldRev)
             }
             var stored = obj
