@@ -91,10 +91,12 @@ extension APIError {
 
     public static let optimisticLockMessage = "the object has been modified; please apply your changes to the latest version and try again"
 
+    /// The message names the kind qualified by its group, as `GroupKind.String()`: `Deployment.apps "web" is invalid: ...`.
     public static func invalid(kind: String, group: String = "", name: String, _ errors: [FieldError]) -> APIError {
         let list = errors.map(\.description)
         let joined = list.count == 1 ? list[0] : "[" + list.joined(separator: ", ") + "]"
-        return APIError(code: 422, reason: "Invalid", message: "\(kind) \"\(name)\" is invalid: \(joined)",
+        let qualifiedKind = group.isEmpty ? kind : "\(kind).\(group)"
+        return APIError(code: 422, reason: "Invalid", message: "\(qualifiedKind) \"\(name)\" is invalid: \(joined)",
                         details: Details(name: name, group: group.isEmpty ? nil : group, kind: kind,
                                          causes: errors.map { Cause(reason: $0.type.causeReason, message: $0.detailMessage, field: $0.field) }))
     }
