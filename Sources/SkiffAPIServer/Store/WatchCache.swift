@@ -166,7 +166,8 @@ public actor WatchCache {
         var initial: [CachedObject] = []
         if let rev = revision {
             if rev < oldestResumable {
-                throw APIError.gone("too old resource version: \(rev) (\(oldestResumable + 1))")
+                // As the cacher: the parenthesized revision is the oldest one a watch may start from.
+                throw APIError.gone("too old resource version: \(rev) (\(oldestResumable))")
             }
             backlog = events(after: rev).filter { $0.object.key.hasPrefix(keyPrefix) }
         } else {
