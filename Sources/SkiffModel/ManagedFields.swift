@@ -123,7 +123,17 @@ public enum ServerSideApply {
         public var manager: String
         public var apiVersion: String
         public var operation: String
+        public var subresource: String = ""
         public var paths: [FieldPath]
+
+        /// The owner as Kubernetes prints it: `"kubectl" using apps/v1` for an Update, just
+        /// `"helm"` for an Apply, with `with subresource "status"` when it wrote a subresource.
+        public var managerDescription: String {
+            var s = "\"\(manager)\""
+            if !subresource.isEmpty { s += " with subresource \"\(subresource)\"" }
+            if operation == "Update" { s += " using \(apiVersion)" }
+            return s
+        }
     }
 
     /// The fields of `applied` that other managers own with a different live value.
@@ -135,23 +145,28 @@ public enum ServerSideApply {
                 return path.value(in: live) != a
             }
             if !shared.isEmpty {
-                out.append(Conflict(manager: entry.manager, apiVersion: entry.apiVersion, operation: entry.operation, paths: shared.sorted()))
+                out.append(Conflict(manager: entry.manager, apiVersion: entry.apiVersion, operation: entry.operation,
+                                    subresource: entry.subresource, paths: shared.sorted()))
             }
         }
         return out
     }
 
-    /// Kubernetes' message for apply conflicts.
+    /// Kubernetes' message for apply conflicts: one conflict on one line; more listed under each
+    /// manager, managers in order.
     public static func conflictMessage(_ conflicts: [Conflict]) -> String {
         let count = conflicts.reduce(0) { $0 + $1.paths.count }
-        var lines: [String] = []
-        for c in conflicts {
-            if c.paths.count == 1 {
-                lines.append("conflict with \"\(c.manager)\" using \(c.apiVersion): \(c.paths[0])")
-            } else {
-                lines.append("conflicts with \"\(c.manager)\" using \(c.apiVersion):\n" + c.paths.map { "- \($0)" }.joined(separator: "\n"))
-            }
+        if count == 1, let c = conflicts.first(where: { !$0.paths.isEmpty }) {
+            return "Apply failed with 1 conflict: conflict with \(c.managerDescription): \(c.paths[0])"
         }
-        return "Apply failed with \(count) conflict\(count == 1 ? "" : "s"): " + lines.joined(separator: "\n")
+        let ordered = conflicts.filter { !$0.paths.isEmpty }.sorted {
+            ($0.manager, $0.operation, $0.apiVersion, $0.subresource) < ($1.manager, $1.operation, $1.apiVersion, $1.subresource)
+        }
+        var lines: [String] = []
+        for c in ordered {
+            lines.append("conflicts with \(c.managerDescription):")
+            lines += c.paths.map { "- \($0)" }
+        }
+        return "Apply failed with \(count) conflicts: " + lines.joined(separator: "\n")
     }
 }

@@ -38,7 +38,7 @@ extension APIServer {
             if !conflicts.isEmpty {
                 guard force else {
                     let causes = conflicts.flatMap { conflict in
-                        conflict.paths.map { APIError.Cause(reason: "FieldManagerConflict", message: "conflict with \"\(conflict.manager)\" using \(conflict.apiVersion)", field: $0.description) }
+                        conflict.paths.map { APIError.Cause(reason: "FieldManagerConflict", message: "conflict with \(conflict.managerDescription)", field: $0.description) }
                     }
                     throw APIError(code: 409, reason: "Conflict", message: ServerSideApply.conflictMessage(conflicts),
                                    details: .init(causes: causes))
