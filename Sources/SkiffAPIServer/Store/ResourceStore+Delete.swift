@@ -92,6 +92,11 @@ extension ResourceStore {
                 obj["metadata", "deletionTimestamp"] = .string(Timestamp.format(Timestamp.now() + Double(grace)))
                 obj["metadata", "deletionGracePeriodSeconds"] = .int(grace)
             }
+            // Being deleted changes what controllers should do: the first mark bumps a tracked
+            // generation, as kube-apiserver's BeforeDelete and markAsDeleting do.
+            if !alreadyDeleting, let generation = old["metadata", "generation"]?.int, generation > 0 {
+                obj["metadata", "generation"] = .int(generation + 1)
+            }
             if options.dryRun { return .pending(obj) }
             var stored = obj
             stored["metadata", "resourceVersion"] = nil
