@@ -55,10 +55,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "SkiffScheduler",
+            dependencies: ["SkiffModel", "SkiffClient", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SkiffSim",
+            dependencies: ["SkiffModel", "SkiffClient", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "skiff",
             dependencies: [
                 "SkiffAPIServer", "SkiffStorage", "SkiffModel", "SkiffClient",
+                "SkiffScheduler", "SkiffSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -67,6 +78,7 @@ let package = Package(
         .testTarget(name: "SkiffModelTests", dependencies: ["SkiffModel"]),
         .testTarget(name: "SkiffStorageTests", dependencies: ["SkiffStorage"]),
         .testTarget(name: "SkiffAPIServerTests", dependencies: ["SkiffAPIServer", "SkiffStorage", "SkiffModel"]),
+        .testTarget(name: "SkiffSchedulerTests", dependencies: ["SkiffScheduler", "SkiffSim", "SkiffClient", "SkiffModel"]),
         .testTarget(name: "SkiffClientTests", dependencies: ["SkiffClient", "SkiffAPIServer", "SkiffStorage", "SkiffModel"]),
     ]
 )

@@ -2,7 +2,9 @@ import Foundation
 import Logging
 import NIOSSL
 import SkiffAPIServer
+import SkiffClient
 import SkiffModel
+import SkiffScheduler
 import SkiffStorage
 
 /// Wires the control plane together from flags: store, watch cache, API server over TLS, and the
@@ -51,6 +53,12 @@ struct ControlPlane {
             try await Bootstrap.ensureKubernetesService(store: store, address: advertise, port: options.port)
             api.markReady()
             logger.info("ready", metadata: ["kubeconfig": "\(dataDir)/kubeconfig"])
+            // BEGIN scheduler (SkiffScheduler): places pending Pods through the in-process transport
+            let scheduler = try Scheduler(client: Client(transport: InProcessTransport(api: api, bearerToken: token),
+                                                         userAgent: "kube-scheduler/v1.33.0 (linux/amd64) skiff"),
+                                          logger: logger)
+            group.addTask { try await scheduler.run() }
+            // END scheduler
             try await group.next()  // a signal, or a service that stopped
             logger.info("shutting down")
             group.cancelAll()
