@@ -49,6 +49,8 @@ public final class Scheduler: Sendable {
     let pods: Informer
     let nodes: Informer
     let namespaces: Informer
+    let priorityClassInformer: Informer
+    let priorityClasses = PriorityClasses()
     let limiter: AsyncLimiter
     let stats = Mutex(Statistics())
     let logger: Logger
@@ -69,6 +71,7 @@ public final class Scheduler: Sendable {
         pods = Informer(client: client, configuration: .init(resource: .pods, fieldSelector: notFinished), logger: logger)
         nodes = Informer(client: client, resource: .nodes, logger: logger)
         namespaces = Informer(client: client, resource: .namespaces, logger: logger)
+        priorityClassInformer = Informer(client: client, resource: .priorityClasses, logger: logger)
         limiter = AsyncLimiter(limit: max(configuration.parallelBindings, 1))
         pods.addEventHandler(EventHandler(onAdd: { [self] in await podAdded($0) },
                                           onUpdate: { [self] in await podUpdated($0, $1) },
@@ -80,6 +83,10 @@ public final class Scheduler: Sendable {
             onAdd: { [cache] in cache.setNamespace($0["metadata", "name"]?.string ?? "", labels: $0["metadata", "labels"]?.stringMap ?? [:]) },
             onUpdate: { [cache] in cache.setNamespace($1["metadata", "name"]?.string ?? "", labels: $1["metadata", "labels"]?.stringMap ?? [:]) },
             onDelete: { [cache] in cache.removeNamespace($0["metadata", "name"]?.string ?? "") }))
+        priorityClassInformer.addEventHandler(EventHandler(
+            onAdd: { [priorityClasses] in priorityClasses.set($0) },
+            onUpdate: { [priorityClasses] in priorityClasses.set($1) },
+            onDelete: { [priorityClasses] in priorityClasses.remove($0) }))
     }
 
     public var statistics: Statistics { stats.withLock { $0 } }
@@ -89,10 +96,12 @@ public final class Scheduler: Sendable {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await self.nodes.run() }
             group.addTask { try await self.namespaces.run() }
+            group.addTask { try await self.priorityClassInformer.run() }
             group.addTask { try await self.pods.run() }
             group.addTask { await self.events.run() }
             try await nodes.waitForSync()
             try await namespaces.waitForSync()
+            try await priorityClassInformer.waitForSync()
             try await pods.waitForSync()
             let pending = await queue.snapshot.activeCount
             logger.info("scheduler started", metadata: ["schedulerName": "\(framework.schedulerName)",
@@ -132,7 +141,7 @@ public final class Scheduler: Sendable {
 
     func podAdded(_ object: JSON) async {
         if Self.finished(object) { return }
-        let pod = PodInfo(object)
+        let pod = priorityClasses.podInfo(object)
         if !pod.nodeName.isEmpty {
             cache.setPod(pod)
             await queue.delete(pod.key)
@@ -147,7 +156,7 @@ public final class Scheduler: Sendable {
             await podDeleted(new)
             return
         }
-        let pod = PodInfo(new)
+        let pod = priorityClasses.podInfo(new)
         if !pod.nodeName.isEmpty {
             let wasBound = !(old["spec", "nodeName"]?.string ?? "").isEmpty
             cache.setPod(pod)

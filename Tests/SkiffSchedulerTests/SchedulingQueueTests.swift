@@ -177,3 +177,19 @@ import Testing
         #expect(cache.snapshot().node("n1")?.pods.count == 1)
     }
 }
+
+@Suite struct PriorityClassesTests {
+    @Test func classesResolvePriority() {
+        let classes = PriorityClasses()
+        classes.set(["metadata": ["name": "high"], "value": 1000])
+        let named = Fixture.pod("a", spec: ["priorityClassName": "high", "priority": 0])
+        #expect(classes.podInfo(named).priority == 1000)
+        #expect(classes.podInfo(Fixture.pod("b", spec: ["priorityClassName": "system-node-critical"])).priority == 2_000_001_000)
+        #expect(classes.podInfo(Fixture.pod("c", spec: ["priority": 7])).priority == 7)
+        classes.set(["metadata": ["name": "default"], "value": 10, "globalDefault": true])
+        #expect(classes.podInfo(Fixture.pod("d")).priority == 10)
+        #expect(classes.podInfo(named).assigned(to: "n1").priority == 1000)
+        classes.remove(["metadata": ["name": "high"]])
+        #expect(classes.podInfo(named).priority == 0)
+    }
+}

@@ -39,12 +39,13 @@ public final class PodInfo: Sendable {
     /// Why the Pod's constraints could not be read; such a Pod is unschedulable.
     public let parseError: String?
 
-    /// Parses a Pod object.
-    public convenience init(_ object: JSON) {
-        self.init(object: object, nodeName: object["spec", "nodeName"]?.string ?? "")
+    /// Parses a Pod object. `priority`, when given, replaces `spec.priority` (the scheduler
+    /// resolves `priorityClassName` itself).
+    public convenience init(_ object: JSON, priority: Int64? = nil) {
+        self.init(object: object, nodeName: object["spec", "nodeName"]?.string ?? "", priority: priority)
     }
 
-    init(object: JSON, nodeName: String) {
+    init(object: JSON, nodeName: String, priority: Int64?) {
         self.object = object
         let meta = object["metadata"] ?? [:]
         let spec = object["spec"] ?? [:]
@@ -55,7 +56,7 @@ public final class PodInfo: Sendable {
         labels = meta["labels"]?.stringMap ?? [:]
         self.nodeName = nodeName
         schedulerName = spec["schedulerName"]?.string ?? "default-scheduler"
-        priority = spec["priority"]?.int ?? 0
+        self.priority = priority ?? spec["priority"]?.int ?? 0
         neverPreempts = spec["preemptionPolicy"]?.string == "Never"
         isTerminating = meta["deletionTimestamp"].map { !$0.isNull } ?? false
         creationTime = meta["creationTimestamp"]?.string.flatMap(Timestamp.parse) ?? 0
@@ -121,7 +122,7 @@ public final class PodInfo: Sendable {
 
     /// A copy bound to `node` (how the scheduler assumes a Pod before its binding is seen).
     public func assigned(to node: String) -> PodInfo {
-        PodInfo(object: object, nodeName: node)
+        PodInfo(object: object, nodeName: node, priority: priority)
     }
 
     /// Whether the Pod declares any inter-pod affinity or anti-affinity term.
