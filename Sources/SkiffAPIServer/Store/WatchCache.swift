@@ -21,7 +21,7 @@ public actor WatchCache {
     var oldestResumable: Int64 = 0
     var watchers: [Int: Watcher] = [:]
     var nextWatcherID = 0
-    var waiters: [(Int64, CheckedContinuation<Void, Never>)] = []
+    let waiters = RevisionWaiters()
 
     struct Watcher {
         var prefix: String
@@ -117,18 +117,14 @@ public actor WatchCache {
     }
 
     func resumeWaiters() {
-        guard !waiters.isEmpty else { return }
-        var still: [(Int64, CheckedContinuation<Void, Never>)] = []
-        for (rev, c) in waiters {
-            if rev <= revision { c.resume() } else { still.append((rev, c)) }
-        }
-        waiters = still
+        if !waiters.isEmpty { waiters.resume(upTo: revision) }
     }
 
-    /// Returns once the cache has applied every change up to `revision`.
+    /// Returns once the cache has applied every change up to `revision`, or at once when the
+    /// calling task is cancelled.
     public func waitUntil(_ revision: Int64) async {
         if revision <= self.revision { return }
-        await withCheckedContinuation { waiters.append((revision, $0)) }
+        await waiters.wait(waiters.register(revision))
     }
 
     /// The objects under `prefix` (a resource's or a namespace's), sorted by key.
