@@ -56,6 +56,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "SkiffControllers",
+            dependencies: [
+                "SkiffModel", "SkiffClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "SkiffScheduler",
             dependencies: ["SkiffModel", "SkiffClient", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
@@ -68,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "skiff",
             dependencies: [
-                "SkiffAPIServer", "SkiffStorage", "SkiffModel", "SkiffClient",
+                "SkiffAPIServer", "SkiffStorage", "SkiffModel", "SkiffClient", "SkiffControllers",
                 "SkiffScheduler", "SkiffSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -80,5 +88,6 @@ let package = Package(
         .testTarget(name: "SkiffAPIServerTests", dependencies: ["SkiffAPIServer", "SkiffStorage", "SkiffModel"]),
         .testTarget(name: "SkiffSchedulerTests", dependencies: ["SkiffScheduler", "SkiffSim", "SkiffClient", "SkiffModel"]),
         .testTarget(name: "SkiffClientTests", dependencies: ["SkiffClient", "SkiffAPIServer", "SkiffStorage", "SkiffModel"]),
+        .testTarget(name: "SkiffControllersTests", dependencies: ["SkiffControllers", "SkiffClient", "SkiffAPIServer", "SkiffStorage", "SkiffModel"]),
     ]
 )

@@ -3,6 +3,7 @@ import Logging
 import NIOSSL
 import SkiffAPIServer
 import SkiffClient
+import SkiffControllers
 import SkiffModel
 import SkiffScheduler
 import SkiffStorage
@@ -53,6 +54,13 @@ struct ControlPlane {
             try await Bootstrap.ensureKubernetesService(store: store, address: advertise, port: options.port)
             api.markReady()
             logger.info("ready", metadata: ["kubeconfig": "\(dataDir)/kubeconfig"])
+            // BEGIN housekeeping controllers (SkiffControllers): namespace, serviceaccount, root CA, garbage collector
+            let housekeepingClient = Client(transport: InProcessTransport(api: api, bearerToken: token),
+                                            userAgent: "kube-controller-manager/v1.33.0 (linux/amd64) skiff")
+            let housekeeping = HousekeepingControllers(configuration: .init(rootCAPEM: pki.caCertificatePEM), client: housekeepingClient,
+                                                       logger: logger)
+            group.addTask { try await housekeeping.run() }
+            // END housekeeping controllers
             // BEGIN scheduler (SkiffScheduler): places pending Pods through the in-process transport
             let scheduler = try Scheduler(client: Client(transport: InProcessTransport(api: api, bearerToken: token),
                                                          userAgent: "kube-scheduler/v1.33.0 (linux/amd64) skiff"),
