@@ -67,6 +67,12 @@ struct ControlPlane {
                                           logger: logger)
             group.addTask { try await scheduler.run() }
             // END scheduler
+            // BEGIN workload controllers (SkiffControllers): replicaset, deployment
+            let workloads = WorkloadControllers(client: Client(transport: InProcessTransport(api: api, bearerToken: token),
+                                                               userAgent: "kube-controller-manager/v1.33.0 (linux/amd64) skiff"),
+                                                logger: logger)
+            group.addTask { try await workloads.run() }
+            // END workload controllers
             try await group.next()  // a signal, or a service that stopped
             logger.info("shutting down")
             group.cancelAll()
