@@ -252,6 +252,17 @@ def test_cordon_keeps_new_pods_off(cluster, ns):
         cluster("uncordon", "sim-node-1", check=False)
 
 
+def test_scheduling_gates_hold_a_pod(cluster, ns):
+    create(cluster, pod_manifest("gated", ns, schedulingGates=[{"name": "example.com/wait"}]))
+    def gated():
+        pod = cluster.json("pod", "gated", "-n", ns)
+        cond = [c for c in pod["status"].get("conditions", []) if c["type"] == "PodScheduled"]
+        return cond and cond[0]["reason"] == "SchedulingGated"
+    wait_for(gated, "PodScheduled=False/SchedulingGated")
+    assert node_of(cluster, ns, "gated") is None
+    assert failed_scheduling(cluster, ns, "gated") == []
+
+
 def test_priority_preemption(cluster, ns):
     """A Pod of a higher PriorityClass evicts a lower one when nothing else fits."""
     cls = f"vip-{ns}"

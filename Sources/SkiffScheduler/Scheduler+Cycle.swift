@@ -16,6 +16,10 @@ extension Scheduler {
             await queue.done(pod.key)
             return nil
         }
+        if pod.isSchedulingGated {
+            await queue.requeueUnschedulable(queued, plugins: [Framework.schedulingGates])
+            return { await self.reportGated(pod, current: current) }
+        }
         let state = CycleState()
         let snapshot = cache.snapshot()
         let result = framework.schedule(state, pod, snapshot, startIndex: &startIndex,
@@ -98,6 +102,18 @@ extension Scheduler {
             logger.debug("pod status update failed", metadata: ["k8s.namespace": "\(pod.namespace)", "k8s.name": "\(pod.name)",
                                                                 "error": "\(error)"])
         }
+    }
+
+    /// Sets `PodScheduled=False/SchedulingGated` on a gated Pod (kubectl shows SchedulingGated).
+    func reportGated(_ pod: PodInfo, current: JSON) async {
+        let existing = (current["status", "conditions"]?.array ?? []).first { $0["type"]?.string == "PodScheduled" }
+        guard existing?["reason"]?.string != "SchedulingGated" else { return }
+        let condition: JSON = ["type": "PodScheduled", "status": "False", "reason": "SchedulingGated",
+                               "message": "Scheduling is blocked due to non-empty scheduling gates",
+                               "lastTransitionTime": .string(Timestamp.format(Timestamp.now()))]
+        var patch: JSON = ["status": ["conditions": [condition]]]
+        if let rv = current["metadata", "resourceVersion"] { patch["metadata"] = ["resourceVersion": rv] }
+        _ = try? await client.patch(.pods, namespace: pod.namespace, name: pod.name, type: .strategicMerge, patch, subresource: "status")
     }
 
     /// Marks a victim with the `DisruptionTarget` condition, deletes it, and records `Preempted`.

@@ -95,6 +95,7 @@ import Testing
         #expect(framework.mayHelp(.assignedPodDelete, rejectedBy: [NodeResourcesFit.name]))
         #expect(framework.mayHelp(.assignedPodAdd, rejectedBy: [InterPodAffinity.name, NodeAffinity.name]))
         #expect(framework.mayHelp(.assignedPodAdd, rejectedBy: []))
+        #expect(!framework.mayHelp(.nodeAdd, rejectedBy: [Framework.schedulingGates]))
     }
 }
 

@@ -51,6 +51,7 @@ extension Framework {
             return .success(ScheduleResult(node: nominated.name, evaluatedNodes: 1, feasibleNodes: 1))
         }
 
+        let active = activeFilters(state)
         let want = Self.feasibleNodesToFind(allNodes: all, percentage: percentageOfNodesToScore)
         var feasible: [NodeInfo] = []
         feasible.reserveCapacity(min(want, all))
@@ -59,7 +60,7 @@ extension Framework {
         while evaluated < all && feasible.count < want {
             let node = snapshot.nodes[(start + evaluated) % all]
             evaluated += 1
-            let s = runFilter(state, pod, node)
+            let s = Self.runFilter(active, state, pod, node)
             if s.isSuccess {
                 feasible.append(node)
             } else {

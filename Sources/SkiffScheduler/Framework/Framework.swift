@@ -43,10 +43,15 @@ public struct Framework: Sendable {
         binders = plugins.compactMap { $0 as? any BindPlugin }
         var events: [String: Set<ClusterEvent>] = [:]
         for p in plugins { events[p.name] = p.events }
+        events[Self.schedulingGates] = []
         self.events = events
     }
 
     public var hasPostFilter: Bool { !postFilters.isEmpty }
+
+    /// What rejects a Pod with `spec.schedulingGates`: no cluster event helps, only an update of
+    /// the Pod that removes its gates.
+    public static let schedulingGates = "SchedulingGates"
 
     /// Runs every PreFilter. Returns the first rejection (or error); plugins that return
     /// `skip` are recorded in `state.skipFilter`.
@@ -64,7 +69,16 @@ public struct Framework: Sendable {
 
     /// Runs the Filters on one node until one rejects it.
     public func runFilter(_ state: CycleState, _ pod: PodInfo, _ node: NodeInfo) -> Status {
-        for p in filters where !state.skipFilter.contains(p.name) {
+        Self.runFilter(activeFilters(state), state, pod, node)
+    }
+
+    /// The Filters whose PreFilter did not skip them (computed once per cycle, not per node).
+    func activeFilters(_ state: CycleState) -> [any FilterPlugin] {
+        state.skipFilter.isEmpty ? filters : filters.filter { !state.skipFilter.contains($0.name) }
+    }
+
+    static func runFilter(_ filters: [any FilterPlugin], _ state: CycleState, _ pod: PodInfo, _ node: NodeInfo) -> Status {
+        for p in filters {
             let s = p.filter(state, pod, node)
             if !s.isSuccess { return s.withPlugin(p.name) }
         }

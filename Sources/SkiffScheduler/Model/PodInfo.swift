@@ -22,6 +22,8 @@ public final class PodInfo: Sendable {
     /// `metadata.creationTimestamp` in seconds since the epoch (0 if unknown).
     public let creationTime: Double
     public let nominatedNodeName: String
+    /// `spec.schedulingGates` is not empty: the Pod is not scheduled until they are removed.
+    public let isSchedulingGated: Bool
 
     public let requests: Resources
     /// cpu and memory with the scorers' defaults for containers that request none.
@@ -61,6 +63,7 @@ public final class PodInfo: Sendable {
         isTerminating = meta["deletionTimestamp"].map { !$0.isNull } ?? false
         creationTime = meta["creationTimestamp"]?.string.flatMap(Timestamp.parse) ?? 0
         nominatedNodeName = object["status", "nominatedNodeName"]?.string ?? ""
+        isSchedulingGated = !(spec["schedulingGates"]?.array ?? []).isEmpty
 
         requests = PodRequests.pod(spec)
         nonZeroRequests = PodRequests.nonZero(spec)
