@@ -27,12 +27,13 @@ public enum NodeTemplate {
                 "spec": ["podCIDR": .string(cidr), "podCIDRs": [.string(cidr)]]]
     }
 
-    /// The node's status: capacity and allocatable, Ready and the pressure conditions, addresses
-    /// and node info.
-    public static func status(name: String, index: Int, capacity: [String: String], kubeletVersion: String, now: String) -> JSON {
+    /// The node's status: capacity and allocatable, Ready and the pressure conditions (heartbeat
+    /// `now`, unchanged since `since`), addresses and node info.
+    public static func status(name: String, index: Int, capacity: [String: String], kubeletVersion: String, now: String,
+                              since: String? = nil) -> JSON {
         func condition(_ type: String, _ status: String, _ reason: String, _ message: String) -> JSON {
             ["type": .string(type), "status": .string(status), "reason": .string(reason), "message": .string(message),
-             "lastHeartbeatTime": .string(now), "lastTransitionTime": .string(now)]
+             "lastHeartbeatTime": .string(now), "lastTransitionTime": .string(since ?? now)]
         }
         return [
             "capacity": JSON(capacity), "allocatable": JSON(capacity),

@@ -59,6 +59,8 @@ public final class Simulator: Sendable {
     /// Node name -> index.
     let indices: [String: Int]
     let nodeUIDs = Mutex<[String: String]>([:])
+    /// When each node was registered: the conditions' `lastTransitionTime`.
+    let readySince = Mutex<[String: String]>([:])
     let addresses = Mutex(AddressBook())
 
     public init(client: Client, configuration: Configuration, clock: any TimeSource = SystemTimeSource(), logger: Logger) {
@@ -83,7 +85,16 @@ public final class Simulator: Sendable {
     /// Registers the nodes, then runs them until cancelled.
     public func run() async throws {
         logger.info("registering nodes", metadata: ["count": "\(configuration.nodes)", "prefix": "\(configuration.namePrefix)"])
-        try await forEach(0..<configuration.nodes) { try await self.register($0) }
+        while true {
+            do {
+                try await forEach(0..<configuration.nodes) { try await self.register($0) }
+                break
+            } catch {
+                if Task.isCancelled { throw error }
+                logger.warning("node registration failed; retrying", metadata: ["error": "\(error)"])
+                try await clock.sleep(for: .seconds(1))
+            }
+        }
         try await forEach(0..<configuration.nodes) { await self.renewLease(self.configuration.nodeName($0)) }
         logger.info("nodes registered", metadata: ["count": "\(configuration.nodes)"])
         let runner = ControllerRunner(name: "sim-pods", informers: [pods], queue: queue, workers: configuration.workers,
@@ -113,8 +124,14 @@ public final class Simulator: Sendable {
     }
 
     func writeStatus(_ name: String, index: Int) async throws {
+        let now = Timestamp.format(Timestamp.now())
+        let since = readySince.withLock { first in
+            if let t = first[name] { return t }
+            first[name] = now
+            return now
+        }
         let status = NodeTemplate.status(name: name, index: index, capacity: configuration.capacity,
-                                         kubeletVersion: configuration.kubeletVersion, now: Timestamp.format(Timestamp.now()))
+                                         kubeletVersion: configuration.kubeletVersion, now: now, since: since)
         _ = try await client.patch(.nodes, name: name, type: .merge, ["status": status], subresource: "status")
     }
 
