@@ -111,6 +111,7 @@ public final class APIServer: Sendable {
         case ("get", "status"): response = try await get(&context)
         case ("get", "scale"), ("update", "scale"), ("patch", "scale"): response = try await scale(&context)
         case ("create", "binding"): response = try await bind(&context)
+        case ("create", "eviction"): response = try await evict(&context)
         case ("update", "finalize"): response = try await finalize(&context)
         default:
             throw APIError.pathNotFound()

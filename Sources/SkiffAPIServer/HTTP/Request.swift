@@ -91,8 +91,11 @@ public struct Response: Sendable {
         Response(status: status, headers: ["Content-Type": "text/plain; charset=utf-8"], body: .bytes(Array(s.utf8)))
     }
 
+    /// The error's `Status`; a `retryAfterSeconds` is also sent as `Retry-After`, as kube-apiserver does.
     public static func error(_ e: APIError) -> Response {
-        json(e.status, status: HTTPResponseStatus(statusCode: e.code))
+        var response = json(e.status, status: HTTPResponseStatus(statusCode: e.code))
+        if let seconds = e.details?.retryAfterSeconds, seconds > 0 { response.headers.add(name: "Retry-After", value: String(seconds)) }
+        return response
     }
 
     /// Adds a `Warning: 299 - "text"` header, which kubectl prints as `Warning: text`.
