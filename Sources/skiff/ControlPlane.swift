@@ -73,6 +73,18 @@ struct ControlPlane {
                                                 logger: logger)
             group.addTask { try await workloads.run() }
             // END workload controllers
+            // BEGIN cluster controllers (SkiffControllers): node lifecycle, taint eviction
+            var clusterSettings = ClusterControllers.Configuration()
+            clusterSettings.nodeLifecycle.monitorPeriod = options.nodeMonitorPeriod.duration
+            clusterSettings.nodeLifecycle.gracePeriod = options.nodeMonitorGracePeriod.duration
+            clusterSettings.nodeLifecycle.startupGracePeriod = options.nodeStartupGracePeriod.duration
+            let clusterControllers = ClusterControllers(
+                configuration: clusterSettings,
+                client: Client(transport: InProcessTransport(api: api, bearerToken: token),
+                               userAgent: "kube-controller-manager/v1.33.0 (linux/amd64) skiff"),
+                logger: logger)
+            group.addTask { try await clusterControllers.run() }
+            // END cluster controllers
             try await group.next()  // a signal, or a service that stopped
             logger.info("shutting down")
             group.cancelAll()

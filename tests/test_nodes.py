@@ -1,0 +1,180 @@
+"""Node lifecycle, taint-based eviction, Endpoints/EndpointSlices and PodDisruptionBudget status
+with the real kubectl against `skiff server` (short --node-monitor-grace-period) and two
+`skiff sim` processes: killing one sim stops its nodes' Leases, so its nodes become NotReady
+with the unreachable taints, and its Pods are evicted and replaced on the other sim's node."""
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import SKIFF_BIN, Kubectl, SkiffServer, _new_server
+from test_deployments import has_sim, wait_for
+
+pytestmark = pytest.mark.skipif(not has_sim(), reason="skiff sim not available")
+
+GRACE = "4s"
+
+
+class NodesServer(SkiffServer):
+    """A `skiff server` with the node monitor flags set short."""
+
+    def start(self, timeout=30):
+        self._log = open(self.log_path, "ab")
+        self.starts += 1
+        self.proc = subprocess.Popen(
+            [SKIFF_BIN, "server", "--data-dir", self.data_dir, "--port", str(self.port), "--bind-address", "127.0.0.1",
+             "--node-monitor-grace-period", GRACE, "--node-monitor-period", "500ms"],
+            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.wait_ready(timeout)
+        return self
+
+
+def start_sim(server, prefix):
+    log = open(os.path.join(server.data_dir, f"sim-{prefix}.log"), "ab")
+    return subprocess.Popen([SKIFF_BIN, "sim", "--nodes", "1", "--name-prefix", prefix, "--node-lease-duration-seconds", "2",
+                             "--kubeconfig", server.kubeconfig],
+                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+
+def stop(proc, sig=signal.SIGTERM):
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """(kubectl, {prefix: sim process}): a server of this module's own with two sims of one node each."""
+    server = NodesServer(_new_server().data_dir)
+    server.start()
+    sims = {p: start_sim(server, p) for p in ("east-", "west-")}
+    kubectl = Kubectl(server)
+    try:
+        wait_for(lambda: len(ready_nodes(kubectl)) == 2, "2 ready simulated nodes")
+        yield kubectl, sims
+    finally:
+        for proc in sims.values():
+            stop(proc)
+        server.stop()
+
+
+@pytest.fixture
+def ns(cluster, request):
+    """A namespace of its own on this module's server."""
+    kubectl, _ = cluster
+    name = "t-" + request.node.name.replace("_", "-")[5:40].strip("-")
+    kubectl("create", "namespace", name)
+    return name
+
+
+def ready_nodes(kubectl):
+    return [n["metadata"]["name"] for n in kubectl.json("nodes")["items"]
+            if any(c["type"] == "Ready" and c["status"] == "True" for c in n["status"].get("conditions", []))]
+
+
+def condition(obj, kind):
+    return next((c for c in obj.get("status", {}).get("conditions", []) if c["type"] == kind), None)
+
+
+def deployment(name, replicas, toleration_seconds=None):
+    tolerations = ""
+    if toleration_seconds is not None:
+        tolerations = f"""
+      tolerations:
+      - key: node.kubernetes.io/unreachable
+        operator: Exists
+        effect: NoExecute
+        tolerationSeconds: {toleration_seconds}
+      - key: node.kubernetes.io/not-ready
+        operator: Exists
+        effect: NoExecute
+        tolerationSeconds: {toleration_seconds}"""
+    return f"""
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+spec:
+  replicas: {replicas}
+  selector:
+    matchLabels: {{app: {name}}}
+  template:
+    metadata:
+      labels: {{app: {name}}}
+    spec:
+      topologySpreadConstraints:
+      - maxSkew: 1
+        topologyKey: kubernetes.io/hostname
+        whenUnsatisfiable: ScheduleAnyway
+        labelSelector:
+          matchLabels: {{app: {name}}}
+      containers:
+      - name: app
+        image: busybox:1
+        ports:
+        - name: http
+          containerPort: 8080{tolerations}
+"""
+
+
+def pods(kubectl, ns, app):
+    return kubectl.json("pods", "-n", ns, "-l", f"app={app}")["items"]
+
+
+def test_node_goes_unreachable_and_its_pods_are_evicted(cluster, ns):
+    kubectl, sims = cluster
+    kubectl("apply", "-n", ns, "-f", "-", input=deployment("web", 4, toleration_seconds=2))
+    wait_for(lambda: len([p for p in pods(kubectl, ns, "web") if (condition(p, "Ready") or {}).get("status") == "True"]) == 4,
+             "4 ready pods")
+    on = lambda node: [p for p in pods(kubectl, ns, "web") if p["spec"].get("nodeName") == node]
+    assert on("east-0") and on("west-0"), "the pods are spread over both nodes"
+    doomed = {p["metadata"]["name"] for p in on("west-0")}
+
+    started = time.monotonic()
+    stop(sims["west-"], signal.SIGKILL)
+
+    def unreachable():
+        node = kubectl.json("node", "west-0")
+        ready = condition(node, "Ready")
+        taints = {(t["key"], t["effect"]) for t in node["spec"].get("taints", [])}
+        return ready["status"] == "Unknown" and ready["reason"] == "NodeStatusUnknown" and \
+            ready["message"] == "Kubelet stopped posting node status." and \
+            {("node.kubernetes.io/unreachable", "NoSchedule"), ("node.kubernetes.io/unreachable", "NoExecute")} <= taints and node
+    node = wait_for(unreachable, "west-0 Unknown with the unreachable taints", timeout=20)
+    assert time.monotonic() - started >= 3, "not before the grace period"
+    assert all(condition(node, t)["status"] == "Unknown" for t in ("MemoryPressure", "DiskPressure", "PIDPressure"))
+    _, out, _ = kubectl("get", "node", "west-0", "--no-headers")
+    assert out.split()[1] == "NotReady"
+    assert condition(kubectl.json("node", "east-0"), "Ready")["status"] == "True"
+    assert not kubectl.json("node", "east-0")["spec"].get("taints")
+
+    # Pods on the lost node: Ready=False, then after tolerationSeconds the DisruptionTarget
+    # condition and deletion; the Deployment replaces them on east-0.
+    def evicted():
+        ps = {p["metadata"]["name"]: p for p in pods(kubectl, ns, "web")}
+        return all(n in ps and ps[n]["metadata"].get("deletionTimestamp") for n in doomed) and ps
+    ps = wait_for(evicted, "the west pods marked for deletion", timeout=30)
+    for name in doomed:
+        assert condition(ps[name], "Ready")["status"] == "False"
+        target = condition(ps[name], "DisruptionTarget")
+        assert target and target["status"] == "True" and target["reason"] == "DeletionByTaintManager"
+    wait_for(lambda: len([p for p in on("east-0") if not p["metadata"].get("deletionTimestamp")
+                          and (condition(p, "Ready") or {}).get("status") == "True"]) == 4, "4 ready pods on east-0", timeout=30)
+
+    events = kubectl.json("events", "-n", ns, "--field-selector", "reason=TaintManagerEviction")["items"]
+    messages = {e["message"] for e in events}
+    for name in doomed:
+        assert f"Marking for deletion Pod {ns}/{name}" in messages
+    node_events = kubectl.json("events", "-n", "default", "--field-selector", "involvedObject.name=west-0")["items"]
+    assert "NodeNotReady" in {e["reason"] for e in node_events}
+
+    # The node comes back: Ready again, taints removed.
+    sims["west-"] = start_sim(kubectl.server, "west-")
+    wait_for(lambda: condition(kubectl.json("node", "west-0"), "Ready")["status"] == "True"
+             and not kubectl.json("node", "west-0")["spec"].get("taints"), "west-0 Ready without taints", timeout=20)
