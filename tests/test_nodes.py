@@ -178,3 +178,67 @@ def test_node_goes_unreachable_and_its_pods_are_evicted(cluster, ns):
     sims["west-"] = start_sim(kubectl.server, "west-")
     wait_for(lambda: condition(kubectl.json("node", "west-0"), "Ready")["status"] == "True"
              and not kubectl.json("node", "west-0")["spec"].get("taints"), "west-0 Ready without taints", timeout=20)
+
+
+def test_endpoints_and_endpointslices_list_the_ready_pod_ips(cluster, ns):
+    kubectl, _ = cluster
+    kubectl("apply", "-n", ns, "-f", "-", input=deployment("api", 3) + """
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: api
+spec:
+  selector: {app: api}
+  ports:
+  - name: web
+    port: 80
+    targetPort: http
+""")
+
+    def ready_ips():
+        ps = [p for p in pods(kubectl, ns, "api") if not p["metadata"].get("deletionTimestamp")]
+        ips = sorted(p["status"].get("podIP", "") for p in ps if (condition(p, "Ready") or {}).get("status") == "True")
+        return len(ips) == 3 and ips
+
+    ips = wait_for(ready_ips, "3 ready api pods")
+
+    def endpoint_ips():
+        ep = kubectl.json("endpoints", "api", "-n", ns)
+        subsets = ep.get("subsets") or []
+        got = sorted(a["ip"] for s in subsets for a in s.get("addresses", []))
+        return got == ips and ep
+    ep = wait_for(endpoint_ips, "Endpoints with the pod IPs")
+    assert ep["subsets"][0]["ports"] == [{"name": "web", "port": 8080, "protocol": "TCP"}]
+    assert all(a["targetRef"]["kind"] == "Pod" and a["nodeName"] for a in ep["subsets"][0]["addresses"])
+    _, out, _ = kubectl("get", "endpoints", "api", "-n", ns)
+    header, row = out.splitlines()[:2]
+    assert header.split() == ["NAME", "ENDPOINTS", "AGE"]
+    assert row.split()[1] == ",".join(f"{ip}:8080" for ip in ips)
+
+    def slice_ips():
+        slices = kubectl.json("endpointslices", "-n", ns, "-l", "kubernetes.io/service-name=api")["items"]
+        got = sorted(e["addresses"][0] for s in slices for e in s.get("endpoints") or [] if e["conditions"]["ready"])
+        return got == ips and slices
+    slices = wait_for(slice_ips, "EndpointSlices with the pod IPs")
+    assert len(slices) == 1
+    s = slices[0]
+    assert s["metadata"]["name"].startswith("api-")
+    assert s["metadata"]["labels"]["endpointslice.kubernetes.io/managed-by"] == "endpointslice-controller.k8s.io"
+    assert s["addressType"] == "IPv4" and s["ports"] == [{"name": "web", "port": 8080, "protocol": "TCP"}]
+    assert s["metadata"]["ownerReferences"][0]["kind"] == "Service"
+    _, out, _ = kubectl("get", "endpointslices", "-n", ns)
+    header, row = out.splitlines()[:2]
+    assert header.split() == ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"]
+    assert row.split()[1:4] == ["IPv4", "8080", ",".join(ips)]
+
+    # Scaling down drops an address.
+    kubectl("scale", "deployment", "api", "-n", ns, "--replicas=2")
+    wait_for(lambda: len([a for s in kubectl.json("endpoints", "api", "-n", ns).get("subsets") or []
+                          for a in s.get("addresses", [])]) == 2, "2 addresses after scale-down")
+
+    # The API server's own Service has both.
+    k = kubectl.json("endpointslice", "kubernetes", "-n", "default")
+    assert k["metadata"]["labels"]["kubernetes.io/service-name"] == "kubernetes"
+    assert k["endpoints"][0]["conditions"]["ready"] is True
+    assert kubectl.json("endpoints", "kubernetes", "-n", "default")["subsets"][0]["addresses"]

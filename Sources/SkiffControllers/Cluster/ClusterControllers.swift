@@ -2,7 +2,7 @@ import Logging
 import SkiffClient
 
 /// The cluster controllers of kube-controller-manager run together over one set of shared
-/// informers: node lifecycle and taint eviction (more are added here as they come).
+/// informers: node lifecycle, taint eviction, endpoints, endpointslice.
 ///
 /// ```swift
 /// let cluster = ClusterControllers(client: client, logger: logger)
@@ -12,6 +12,8 @@ public struct ClusterControllers: Sendable {
     public struct Configuration: Sendable {
         public var nodeLifecycle = NodeLifecycleController.Configuration()
         public var taintEviction = TaintEvictionController.Configuration()
+        public var endpoints = EndpointsController.Configuration()
+        public var endpointSlices = EndpointSliceController.Configuration()
 
         public init() {}
     }
@@ -35,12 +37,17 @@ public struct ClusterControllers: Sendable {
                                                     events: nodeEvents, logger: logger)
         let taintEviction = TaintEvictionController(configuration: configuration.taintEviction, client: client, informers: informers,
                                                     events: evictionEvents, logger: logger)
+        let endpoints = EndpointsController(configuration: configuration.endpoints, client: client, informers: informers, logger: logger)
+        let endpointSlices = EndpointSliceController(configuration: configuration.endpointSlices, client: client, informers: informers,
+                                                     logger: logger)
         informers.start()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await informers.run() }
             for recorder in [nodeEvents, evictionEvents] { group.addTask { await recorder.run() } }
             group.addTask { try await nodeLifecycle.run() }
             group.addTask { try await taintEviction.run() }
+            group.addTask { try await endpoints.run() }
+            group.addTask { try await endpointSlices.run() }
             try await group.waitForAll()
         }
     }
