@@ -2,6 +2,7 @@
 with the real kubectl against `skiff server` (short --node-monitor-grace-period) and two
 `skiff sim` processes: killing one sim stops its nodes' Leases, so its nodes become NotReady
 with the unreachable taints, and its Pods are evicted and replaced on the other sim's node."""
+import json
 import os
 import signal
 import subprocess
@@ -242,3 +243,52 @@ spec:
     assert k["metadata"]["labels"]["kubernetes.io/service-name"] == "kubernetes"
     assert k["endpoints"][0]["conditions"]["ready"] is True
     assert kubectl.json("endpoints", "kubernetes", "-n", "default")["subsets"][0]["addresses"]
+
+
+def test_pod_disruption_budget_status(cluster, ns):
+    kubectl, _ = cluster
+    kubectl("apply", "-n", ns, "-f", "-", input=deployment("db", 3) + """
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: db-min
+spec:
+  minAvailable: 2
+  selector:
+    matchLabels: {app: db}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: db-max
+spec:
+  maxUnavailable: "50%"
+  selector:
+    matchLabels: {app: db}
+""")
+
+    def status(name, **want):
+        s = kubectl.json("pdb", name, "-n", ns).get("status", {})
+        return all(s.get(k) == v for k, v in want.items()) and s
+    s = wait_for(lambda: status("db-min", currentHealthy=3, desiredHealthy=2, expectedPods=3, disruptionsAllowed=1), "db-min status")
+    assert s["observedGeneration"] == 1
+    cond = next(c for c in s["conditions"] if c["type"] == "DisruptionAllowed")
+    assert cond["status"] == "True" and cond["reason"] == "SufficientPods"
+    wait_for(lambda: status("db-max", currentHealthy=3, desiredHealthy=1, expectedPods=3, disruptionsAllowed=2), "db-max status")
+    _, out, _ = kubectl("get", "pdb", "db-min", "-n", ns)
+    header, row = out.splitlines()[:2]
+    assert header.split() == ["NAME", "MIN", "AVAILABLE", "MAX", "UNAVAILABLE", "ALLOWED", "DISRUPTIONS", "AGE"]
+    assert row.split()[:4] == ["db-min", "2", "N/A", "1"]
+
+    # An eviction through the API takes the one allowed disruption; the next is refused (with
+    # one budget: a Pod with two is an error, as in Kubernetes).
+    kubectl("delete", "pdb", "db-max", "-n", ns)
+    victims = [p["metadata"]["name"] for p in pods(kubectl, ns, "db")][:2]
+    codes = []
+    for name in victims:
+        body = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": name, "namespace": ns}}
+        code, _, _ = kubectl.server.request("POST", f"/api/v1/namespaces/{ns}/pods/{name}/eviction", body=json.dumps(body))
+        codes.append(code)
+    assert codes == [201, 429]
+    wait_for(lambda: status("db-min", currentHealthy=3, disruptionsAllowed=1), "the Deployment replaced the evicted Pod", timeout=30)

@@ -2,7 +2,7 @@ import Logging
 import SkiffClient
 
 /// The cluster controllers of kube-controller-manager run together over one set of shared
-/// informers: node lifecycle, taint eviction, endpoints, endpointslice.
+/// informers: node lifecycle, taint eviction, endpoints, endpointslice, disruption.
 ///
 /// ```swift
 /// let cluster = ClusterControllers(client: client, logger: logger)
@@ -14,6 +14,7 @@ public struct ClusterControllers: Sendable {
         public var taintEviction = TaintEvictionController.Configuration()
         public var endpoints = EndpointsController.Configuration()
         public var endpointSlices = EndpointSliceController.Configuration()
+        public var disruption = DisruptionController.Configuration()
 
         public init() {}
     }
@@ -40,14 +41,18 @@ public struct ClusterControllers: Sendable {
         let endpoints = EndpointsController(configuration: configuration.endpoints, client: client, informers: informers, logger: logger)
         let endpointSlices = EndpointSliceController(configuration: configuration.endpointSlices, client: client, informers: informers,
                                                      logger: logger)
+        let disruptionEvents = EventRecorder(client: client, component: "controllermanager", logger: logger)
+        let disruption = DisruptionController(configuration: configuration.disruption, client: client, informers: informers,
+                                              events: disruptionEvents, logger: logger)
         informers.start()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await informers.run() }
-            for recorder in [nodeEvents, evictionEvents] { group.addTask { await recorder.run() } }
+            for recorder in [nodeEvents, evictionEvents, disruptionEvents] { group.addTask { await recorder.run() } }
             group.addTask { try await nodeLifecycle.run() }
             group.addTask { try await taintEviction.run() }
             group.addTask { try await endpoints.run() }
             group.addTask { try await endpointSlices.run() }
+            group.addTask { try await disruption.run() }
             try await group.waitForAll()
         }
     }
