@@ -2,7 +2,8 @@ import Logging
 import SkiffClient
 
 /// The cluster controllers of kube-controller-manager run together over one set of shared
-/// informers: node lifecycle, taint eviction, endpoints, endpointslice, disruption.
+/// informers: node lifecycle, taint eviction, endpoints, endpointslice,
+/// disruption, pod garbage collector.
 ///
 /// ```swift
 /// let cluster = ClusterControllers(client: client, logger: logger)
@@ -15,6 +16,7 @@ public struct ClusterControllers: Sendable {
         public var endpoints = EndpointsController.Configuration()
         public var endpointSlices = EndpointSliceController.Configuration()
         public var disruption = DisruptionController.Configuration()
+        public var podGC = PodGCController.Configuration()
 
         public init() {}
     }
@@ -44,6 +46,7 @@ public struct ClusterControllers: Sendable {
         let disruptionEvents = EventRecorder(client: client, component: "controllermanager", logger: logger)
         let disruption = DisruptionController(configuration: configuration.disruption, client: client, informers: informers,
                                               events: disruptionEvents, logger: logger)
+        let podGC = PodGCController(configuration: configuration.podGC, client: client, informers: informers, logger: logger)
         informers.start()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await informers.run() }
@@ -53,6 +56,7 @@ public struct ClusterControllers: Sendable {
             group.addTask { try await endpoints.run() }
             group.addTask { try await endpointSlices.run() }
             group.addTask { try await disruption.run() }
+            group.addTask { try await podGC.run() }
             try await group.waitForAll()
         }
     }
