@@ -292,3 +292,16 @@ spec:
         codes.append(code)
     assert codes == [201, 429]
     wait_for(lambda: status("db-min", currentHealthy=3, disruptionsAllowed=1), "the Deployment replaced the evicted Pod", timeout=30)
+
+
+def test_default_toleration_seconds_are_added_per_taint(cluster, ns):
+    kubectl, _ = cluster
+    kubectl("run", "lone", "-n", ns, "--image=busybox:1", "--overrides",
+            '{"spec": {"tolerations": [{"key": "node.kubernetes.io/unreachable", "operator": "Exists", '
+            '"effect": "NoExecute", "tolerationSeconds": 7}, {"key": "dedicated", "operator": "Exists", "effect": "NoSchedule"}]}}')
+    tolerations = kubectl.json("pod", "lone", "-n", ns)["spec"]["tolerations"]
+    assert tolerations == [
+        {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 7},
+        {"key": "dedicated", "operator": "Exists", "effect": "NoSchedule"},
+        {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
+    ]
