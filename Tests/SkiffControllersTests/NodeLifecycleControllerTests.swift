@@ -76,13 +76,36 @@ import Testing
             let controller = Self.controller(f)
             let now = Timestamp.format(f.wallClock())
             try await f.createNode("n", ready: "False", heartbeat: now)
+            try await f.createNode("ok", heartbeat: now)
             try await f.running {
-                try await f.waitUntil("cache") { NodeConditions.ready(f.lister(.nodes).get(name: "n") ?? [:]) == "False" }
+                try await f.waitUntil("cache") { NodeConditions.ready(f.lister(.nodes).get(name: "n") ?? [:]) == "False"
+                    && f.lister(.nodes).count == 2 }
                 await controller.monitorNodeHealth()
                 let n = try await f.client.get(.nodes, name: "n")
                 let taints = (n["spec", "taints"]?.array ?? []).map { "\($0["key"]?.string ?? ""):\($0["effect"]?.string ?? "")" }
                 #expect(taints == ["node.kubernetes.io/not-ready:NoSchedule", "node.kubernetes.io/not-ready:NoExecute"])
                 #expect(NodeConditions.ready(n) == "False", "a status the kubelet posts is kept")
+            }
+        }
+    }
+
+    @Test func withNoNodeReadyTheNoExecuteTaintsAreWithheld() async throws {
+        try await F.with([.nodes, .leases, .pods]) { f in
+            let controller = Self.controller(f)
+            let now = Timestamp.format(f.wallClock())
+            try await f.createNode("x", heartbeat: now)
+            try await f.createNode("y", heartbeat: now)
+            try await f.running {
+                try await f.waitUntil("cache") { f.lister(.nodes).list().filter { NodeConditions.ready($0) == "True" }.count == 2 }
+                await controller.monitorNodeHealth()
+                f.clock.advance(by: .seconds(41))
+                await controller.monitorNodeHealth()
+                for name in ["x", "y"] {
+                    let node = try await f.client.get(.nodes, name: name)
+                    #expect(NodeConditions.ready(node) == "Unknown")
+                    let taints = (node["spec", "taints"]?.array ?? []).map { "\($0["key"]?.string ?? ""):\($0["effect"]?.string ?? "")" }
+                    #expect(taints == ["node.kubernetes.io/unreachable:NoSchedule"])
+                }
             }
         }
     }

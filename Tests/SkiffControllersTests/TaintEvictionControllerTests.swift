@@ -16,10 +16,11 @@ import Testing
                                       ["key": "node.kubernetes.io/unreachable", "effect": "NoSchedule"]]
             _ = try await f.client.update(.nodes, node)
             let unreachable = "node.kubernetes.io/unreachable"
-            _ = try await f.client.create(.pods, F.pod("plain", node: "n", tolerations: []))
+            // (Every Pod gets the 300 s defaults unless it tolerates the taint itself.)
+            _ = try await f.client.create(.pods, F.pod("plain", node: "n", tolerations: [F.toleration(unreachable, seconds: 0)]))
             _ = try await f.client.create(.pods, F.pod("patient", node: "n", tolerations: [F.toleration(unreachable, seconds: 30)]))
             _ = try await f.client.create(.pods, F.pod("forever", node: "n", tolerations: [F.toleration(unreachable, seconds: nil)]))
-            _ = try await f.client.create(.pods, F.pod("elsewhere", node: "m", tolerations: []))
+            _ = try await f.client.create(.pods, F.pod("elsewhere", node: "m", tolerations: [F.toleration(unreachable, seconds: 0)]))
             try await f.running {
                 try await f.waitUntil("caches") { f.lister(.pods).count == 4 && f.lister(.nodes).get(name: "n")?["spec", "taints"] != nil }
                 for name in ["plain", "patient", "forever", "elsewhere"] { try await controller.reconcile("default/\(name)") }

@@ -43,11 +43,11 @@ enum NodeConditions {
     /// The controller-owned taints the node should carry: not-ready or unreachable with both
     /// effects from Ready (False / Unknown), the pressure and network-unavailable taints
     /// (NoSchedule) from their conditions, unschedulable from `spec.unschedulable`.
-    static func desiredTaints(_ node: JSON) -> [(key: String, effect: String)] {
+    static func desiredTaints(_ node: JSON, noExecute: Bool = true) -> [(key: String, effect: String)] {
         var taints: [(String, String)] = []
         switch ready(node) {
-        case "False": taints += [(Taints.notReady, "NoSchedule"), (Taints.notReady, "NoExecute")]
-        case "Unknown": taints += [(Taints.unreachable, "NoSchedule"), (Taints.unreachable, "NoExecute")]
+        case "False": taints += [(Taints.notReady, "NoSchedule")] + (noExecute ? [(Taints.notReady, "NoExecute")] : [])
+        case "Unknown": taints += [(Taints.unreachable, "NoSchedule")] + (noExecute ? [(Taints.unreachable, "NoExecute")] : [])
         default: break
         }
         let pressure = [("MemoryPressure", Taints.memoryPressure), ("DiskPressure", Taints.diskPressure),
@@ -60,10 +60,11 @@ enum NodeConditions {
     }
 
     /// `spec.taints` with the controller's taints made `desiredTaints` (others kept in order,
-    /// new ones appended with `timeAdded`); nil when nothing changes.
-    static func reconciledTaints(_ node: JSON, now: String) -> [JSON]? {
+    /// new ones appended with `timeAdded`); nil when nothing changes. Without `noExecute`, the
+    /// not-ready and unreachable NoExecute taints are left out (and removed).
+    static func reconciledTaints(_ node: JSON, now: String, noExecute: Bool = true) -> [JSON]? {
         let current = node["spec", "taints"]?.array ?? []
-        let desired = desiredTaints(node)
+        let desired = desiredTaints(node, noExecute: noExecute)
         var result = current.filter { taint in
             guard let key = taint["key"]?.string, Taints.controllerKeys.contains(key) else { return true }
             return desired.contains { $0.key == key && $0.effect == taint["effect"]?.string }

@@ -12,7 +12,8 @@ import Synchronization
 /// Unknown (`NodeStatusUnknown`, "Kubelet stopped posting node status."). Then the node's
 /// controller taints are made to match its conditions: `node.kubernetes.io/unreachable`
 /// (Ready Unknown) or `not-ready` (Ready False) with NoSchedule and NoExecute, the pressure
-/// taints, `unschedulable`; and the Pods on a node that is not Ready get `Ready=False`.
+/// taints, `unschedulable`; and the Pods on a node that is not Ready get `Ready=False`. While
+/// no node at all is Ready ("master disruption mode") the NoExecute taints are withheld.
 /// The `TaintEvictionController` deletes the Pods that do not tolerate the NoExecute taints.
 ///
 /// Events: `RegisteredNode`, `RemovingNode` and `NodeNotReady` on Nodes,
@@ -41,6 +42,7 @@ public final class NodeLifecycleController: Sendable {
     let logger: Logger
     let health = Mutex(NodeHealth())
     let known = Mutex<Set<String>>([])
+    let masterDisruption = Mutex(false)
 
     public init(configuration: Configuration = .init(), client: Client, informers: SharedInformers, events: EventRecorder,
                 clock: any TimeSource = SystemTimeSource(), wallClock: @escaping @Sendable () -> Double = { Timestamp.now() },
@@ -89,18 +91,47 @@ public final class NodeLifecycleController: Sendable {
             let ref: JSON = ["kind": "Node", "apiVersion": "v1", "metadata": ["name": .string(name), "uid": .string(name)]]
             events.event(ref, reason: "RemovingNode", message: "Node \(name) event: Removing Node \(name) from Controller")
         }
+        var checked: [JSON] = []
         for node in all {
             do {
-                try await check(node)
+                checked.append(try await updateHealth(node))
             } catch let e as APIError where e.isNotFound || e.isConflict {
                 continue  // changed under us; the next pass sees the new version
             } catch {
                 logger.warning("node health update failed", metadata: ["node": "\(node.objectName)", "error": "\(error)"])
             }
         }
+        // Every node not Ready: more likely the control plane's network than every kubelet, so no
+        // NoExecute taints (and so no evictions) until some node is Ready again.
+        let allDisrupted = !checked.isEmpty && checked.allSatisfy { NodeConditions.ready($0) != "True" }
+        let wasDisrupted = masterDisruption.withLock { d in
+            defer { d = allDisrupted }
+            return d
+        }
+        if allDisrupted && !wasDisrupted {
+            logger.warning("Controller detected that all Nodes are not-Ready. Entering master disruption mode")
+        } else if !allDisrupted && wasDisrupted {
+            logger.notice("Controller detected that some Nodes are Ready. Exiting master disruption mode")
+        }
+        for node in checked {
+            guard let taints = NodeConditions.reconciledTaints(node, now: Timestamp.format(wallClock()), noExecute: !allDisrupted) else {
+                continue
+            }
+            var updated = node
+            updated["spec", "taints"] = taints.isEmpty ? nil : .array(taints)
+            do {
+                _ = try await client.update(.nodes, updated)
+            } catch let e as APIError where e.isNotFound || e.isConflict {
+                continue
+            } catch {
+                logger.warning("node taint update failed", metadata: ["node": "\(node.objectName)", "error": "\(error)"])
+            }
+        }
     }
 
-    func check(_ observed: JSON) async throws {
+    /// Marks the node Unknown once silent past its grace period, records NodeNotReady, and marks
+    /// the Pods of a node that is not Ready; returns the node as written.
+    func updateHealth(_ observed: JSON) async throws -> JSON {
         let name = observed.objectName
         let lease = leases.get(namespace: "kube-node-lease", name: name)
         let now = clock.now()
@@ -113,16 +144,12 @@ public final class NodeLifecycleController: Sendable {
             node = try await client.updateStatus(.nodes, unknown)
             logger.info("node stopped posting status", metadata: ["node": "\(name)"])
         }
-        if let taints = NodeConditions.reconciledTaints(node, now: stamp) {
-            var updated = node
-            updated["spec", "taints"] = taints.isEmpty ? nil : .array(taints)
-            node = try await client.update(.nodes, updated)
-        }
         let ready = NodeConditions.ready(node)
         if wasReady == "True", ready != "True" {
             events.event(node, reason: "NodeNotReady", message: "Node \(name) status is now: NodeNotReady")
         }
         if let ready, ready != "True" { try await markPodsNotReady(on: name, now: stamp) }
+        return node
     }
 
     /// Ready=False on every Pod bound to `nodeName` that still reads Ready (`MarkPodsNotReady`).
