@@ -26,7 +26,7 @@ class NodesServer(SkiffServer):
         self.starts += 1
         self.proc = subprocess.Popen(
             [SKIFF_BIN, "server", "--data-dir", self.data_dir, "--port", str(self.port), "--bind-address", "127.0.0.1",
-             "--node-monitor-grace-period", GRACE, "--node-monitor-period", "500ms"],
+             "--node-monitor-grace-period", GRACE, "--node-monitor-period", "500ms", "--terminated-pod-gc-threshold", "2"],
             stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self.wait_ready(timeout)
         return self
@@ -305,3 +305,15 @@ def test_default_toleration_seconds_are_added_per_taint(cluster, ns):
         {"key": "dedicated", "operator": "Exists", "effect": "NoSchedule"},
         {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
     ]
+
+
+def test_pod_gc_keeps_at_most_the_threshold_of_terminated_pods(cluster, ns):
+    kubectl, _ = cluster
+    for i in range(4):
+        kubectl("run", f"done-{i}", "-n", ns, "--image=busybox:1", "--restart=Never")
+        kubectl("patch", "pod", f"done-{i}", "-n", ns, "--subresource=status", "--type=merge",
+                "-p", '{"status": {"phase": "Succeeded"}}')
+    # The collector runs every 20 s; the server keeps 2 terminated Pods (--terminated-pod-gc-threshold 2).
+    wait_for(lambda: len(kubectl.json("pods", "-n", ns)["items"]) == 2, "2 terminated pods left", timeout=45)
+    left = sorted(p["metadata"]["name"] for p in kubectl.json("pods", "-n", ns)["items"])
+    assert left == ["done-2", "done-3"], "the oldest go first"
