@@ -117,3 +117,31 @@ import Testing
         }
     }
 }
+
+@Suite struct EndpointsTruncationTests {
+    static func addresses(_ prefix: String, _ n: Int) -> JSON { .array((0..<n).map { ["ip": .string("\(prefix).\($0)")] }) }
+
+    @Test func notReadyAddressesAreCutFirstInProportion() {
+        var subsets: [JSON] = [["addresses": Self.addresses("10.0.0", 600), "notReadyAddresses": Self.addresses("10.0.1", 300)],
+                               ["notReadyAddresses": Self.addresses("10.0.2", 300)]]
+        #expect(EndpointsTruncation.truncate(&subsets))
+        #expect(subsets[0]["addresses"]?.array?.count == 600)
+        #expect(subsets[0]["notReadyAddresses"]?.array?.count == 200)
+        #expect(subsets[1]["notReadyAddresses"]?.array?.count == 200)
+    }
+
+    @Test func tooManyReadyAddressesDropAllNotReady() {
+        var subsets: [JSON] = [["addresses": Self.addresses("10.0.0", 900), "notReadyAddresses": Self.addresses("10.0.1", 5)],
+                               ["addresses": Self.addresses("10.0.2", 300)]]
+        #expect(EndpointsTruncation.truncate(&subsets))
+        #expect(subsets[0]["addresses"]?.array?.count == 750)
+        #expect(subsets[0]["notReadyAddresses"] == nil)
+        #expect(subsets[1]["addresses"]?.array?.count == 250)
+    }
+
+    @Test func underCapacityIsLeftAlone() {
+        var subsets: [JSON] = [["addresses": Self.addresses("10.0.0", 1000)]]
+        #expect(!EndpointsTruncation.truncate(&subsets))
+        #expect(subsets[0]["addresses"]?.array?.count == 1000)
+    }
+}

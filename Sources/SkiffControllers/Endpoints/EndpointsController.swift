@@ -12,8 +12,8 @@ import SkiffModel
 /// `hostname` when the Pod's subdomain is the Service; once per Service port whose
 /// `targetPort` the Pod has (named ports resolved from its containers). Addresses with the same
 /// ports are packed into one subset (`RepackSubsets`). The Endpoints carries the Service's
-/// labels (plus `service.kubernetes.io/headless` for a headless Service) and is written only
-/// when it differs.
+/// labels (plus `service.kubernetes.io/headless` for a headless Service), holds at most 1,000
+/// addresses (`EndpointsTruncation`), and is written only when it differs.
 public struct EndpointsController: Sendable {
     public struct Configuration: Sendable {
         /// Services reconciled at once. Default 5 (`--concurrent-endpoint-syncs`).
@@ -71,14 +71,19 @@ public struct EndpointsController: Sendable {
             return
         }
         guard let selector = ServicePods.selector(service) else { return }
-        let desired = Self.subsets(service: service, pods: pods.list(namespace: namespace, selector: LabelSelector(equalTo: selector)))
+        var desired = Self.subsets(service: service, pods: pods.list(namespace: namespace, selector: LabelSelector(equalTo: selector)))
+        let truncated = EndpointsTruncation.truncate(&desired)
         var labels = service.objectLabels
         if service["spec", "clusterIP"]?.string == "None" { labels["service.kubernetes.io/headless"] = "" }
         let current = endpoints.get(key: key)
+        var annotations = current?.objectAnnotations ?? [:]
+        annotations[EndpointsTruncation.annotation] = truncated ? "truncated" : nil
         let subsetsJSON: JSON? = desired.isEmpty ? nil : .array(desired)
-        if let current, (current["subsets"] ?? .array([])) == (subsetsJSON ?? .array([])), current.objectLabels == labels { return }
+        if let current, (current["subsets"] ?? .array([])) == (subsetsJSON ?? .array([])), current.objectLabels == labels,
+           current.objectAnnotations == annotations { return }
         var object: JSON = current ?? ["apiVersion": "v1", "kind": "Endpoints", "metadata": ["name": .string(name), "namespace": .string(namespace)]]
         object["metadata", "labels"] = labels.isEmpty ? nil : JSON(labels)
+        object["metadata", "annotations"] = annotations.isEmpty ? nil : JSON(annotations)
         object["subsets"] = subsetsJSON
         if current == nil {
             _ = try await client.create(.endpoints, namespace: namespace, object)
