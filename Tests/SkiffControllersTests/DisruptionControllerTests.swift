@@ -76,7 +76,7 @@ import Testing
                 (["minAvailable": "50%"], 2, 2),
                 (["minAvailable": "90%"], 4, 0),
             ]
-            for (i, (spec, desired, allowed)) in cases.enumerated() {
+            for (i, (spec, _, _)) in cases.enumerated() {
                 _ = try await w.client.create(.podDisruptionBudgets, Self.budget("pdb\(i)", spec))
             }
             try await w.informers.informer(for: .podDisruptionBudgets).waitForSync()
