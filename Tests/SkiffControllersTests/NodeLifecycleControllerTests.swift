@@ -110,6 +110,62 @@ import Testing
         }
     }
 
+    static func taintList(_ node: JSON) -> [String] {
+        (node["spec", "taints"]?.array ?? []).map { "\($0["key"]?.string ?? ""):\($0["effect"]?.string ?? "")" }
+    }
+
+    @Test func noExecuteTaintsFollowTheZoneEvictionRate() async throws {
+        try await F.with([.nodes, .leases, .pods]) { f in
+            let controller = Self.controller(f)
+            let now = Timestamp.format(f.wallClock())
+            for name in ["n1", "n2", "n3", "n4", "n5"] { try await f.createNode(name, heartbeat: now) }
+            try await f.running {
+                try await f.waitUntil("cache") { f.lister(.nodes).list().filter { NodeConditions.ready($0) == "True" }.count == 5 }
+                await controller.monitorNodeHealth()
+                // n1 and n2 go silent (2 of 5: the zone stays Normal): one NoExecute taint per 10 s.
+                f.clock.advance(by: .seconds(41))
+                for name in ["n3", "n4", "n5"] {
+                    var node = try await f.client.get(.nodes, name: name)
+                    node["status"] = F.node(name, heartbeat: Timestamp.format(f.wallClock()))["status"]
+                    _ = try await f.client.updateStatus(.nodes, node)
+                }
+                try await f.waitUntil("heartbeats") { f.lister(.nodes).list().filter {
+                    NodeConditions.condition($0, "Ready")?["lastHeartbeatTime"]?.string != now }.count == 3 }
+                await controller.monitorNodeHealth()
+                var tainted = try await ["n1", "n2"].asyncMap { Self.taintList(try await f.client.get(.nodes, name: $0)) }
+                #expect(tainted.filter { $0.contains("node.kubernetes.io/unreachable:NoExecute") }.count == 1)
+                #expect(tainted.allSatisfy { $0.contains("node.kubernetes.io/unreachable:NoSchedule") })
+                try await f.waitUntil("taints in cache") {
+                    f.lister(.nodes).list().filter { !Taints.noExecute($0).isEmpty }.count == 1 }
+                f.clock.advance(by: .seconds(5))
+                await controller.monitorNodeHealth()
+                #expect(try await f.client.list(.nodes).items.filter { !Taints.noExecute($0).isEmpty }.count == 1, "not yet")
+                f.clock.advance(by: .seconds(5))
+                await controller.monitorNodeHealth()
+                tainted = try await ["n1", "n2"].asyncMap { Self.taintList(try await f.client.get(.nodes, name: $0)) }
+                #expect(tainted.allSatisfy { $0.contains("node.kubernetes.io/unreachable:NoExecute") })
+            }
+        }
+    }
+
+    @Test func zoneStates() {
+        #expect(ZoneStates.state(ready: 0, notReady: 1, threshold: 0.55) == .fullDisruption)
+        #expect(ZoneStates.state(ready: 3, notReady: 2, threshold: 0.55) == .normal)
+        #expect(ZoneStates.state(ready: 1, notReady: 3, threshold: 0.55) == .partialDisruption)
+        #expect(ZoneStates.state(ready: 3, notReady: 3, threshold: 0.55) == .normal)
+        var zones = ZoneStates()
+        let rates = ZoneStates.Rates()
+        zones.states["z"] = .partialDisruption
+        let small = zones.mayTaint(zone: "z", size: 10, now: .zero, rates: rates)
+        #expect(!small, "small zone: no evictions")
+        let first = zones.mayTaint(zone: "z", size: 60, now: .zero, rates: rates)
+        #expect(first, "large zone: the secondary rate, burst 1")
+        let early = zones.mayTaint(zone: "z", size: 60, now: .seconds(99), rates: rates)
+        #expect(!early)
+        let later = zones.mayTaint(zone: "z", size: 60, now: .seconds(199), rates: rates)
+        #expect(later)
+    }
+
     @Test(arguments: [
         (["key": "k", "operator": "Exists"] as JSON, true),
         (["key": "k", "operator": "Equal", "value": "v"] as JSON, true),
@@ -135,5 +191,13 @@ import Testing
         #expect(EvictionDelay.of(pod: pod([F.toleration("node.kubernetes.io/unreachable", seconds: 5)]), taints: two) == .now)
         #expect(EvictionDelay.of(pod: pod([F.toleration("node.kubernetes.io/unreachable", seconds: 5), F.toleration("x", seconds: 3)]),
                                  taints: two) == .after(seconds: 3))
+    }
+}
+
+extension Array {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var result: [T] = []
+        for e in self { result.append(try await transform(e)) }
+        return result
     }
 }

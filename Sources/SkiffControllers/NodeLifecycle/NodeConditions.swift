@@ -59,12 +59,27 @@ enum NodeConditions {
         return taints
     }
 
-    /// `spec.taints` with the controller's taints made `desiredTaints` (others kept in order,
-    /// new ones appended with `timeAdded`); nil when nothing changes. Without `noExecute`, the
-    /// not-ready and unreachable NoExecute taints are left out (and removed).
-    static func reconciledTaints(_ node: JSON, now: String, noExecute: Bool = true) -> [JSON]? {
+    /// Whether the node should get a not-ready or unreachable NoExecute taint it does not have
+    /// yet (what the eviction rate limits).
+    static func needsNewNoExecute(_ node: JSON) -> Bool {
         let current = node["spec", "taints"]?.array ?? []
-        let desired = desiredTaints(node, noExecute: noExecute)
+        return desiredTaints(node).contains { d in
+            d.effect == "NoExecute" && !current.contains { $0["key"]?.string == d.key && $0["effect"]?.string == "NoExecute" }
+        }
+    }
+
+    /// `spec.taints` with the controller's taints made `desiredTaints` (others kept in order,
+    /// new ones appended with `timeAdded`); nil when nothing changes. `noExecute` false leaves
+    /// the not-ready and unreachable NoExecute taints out (and removes them); `holdNoExecute`
+    /// keeps them as they are on the node (no new one while the eviction rate says wait).
+    static func reconciledTaints(_ node: JSON, now: String, noExecute: Bool = true, holdNoExecute: Bool = false) -> [JSON]? {
+        let current = node["spec", "taints"]?.array ?? []
+        var desired = desiredTaints(node, noExecute: noExecute && !holdNoExecute)
+        if holdNoExecute {
+            for t in current where t["effect"]?.string == "NoExecute" {
+                if let key = t["key"]?.string, key == Taints.notReady || key == Taints.unreachable { desired.append((key, "NoExecute")) }
+            }
+        }
         var result = current.filter { taint in
             guard let key = taint["key"]?.string, Taints.controllerKeys.contains(key) else { return true }
             return desired.contains { $0.key == key && $0.effect == taint["effect"]?.string }

@@ -13,7 +13,8 @@ import Synchronization
 /// controller taints are made to match its conditions: `node.kubernetes.io/unreachable`
 /// (Ready Unknown) or `not-ready` (Ready False) with NoSchedule and NoExecute, the pressure
 /// taints, `unschedulable`; and the Pods on a node that is not Ready get `Ready=False`. While
-/// no node at all is Ready ("master disruption mode") the NoExecute taints are withheld.
+/// no node at all is Ready ("master disruption mode") the NoExecute taints are withheld; else
+/// they are added at the zone's eviction rate (`ZoneStates`).
 /// The `TaintEvictionController` deletes the Pods that do not tolerate the NoExecute taints.
 ///
 /// Events: `RegisteredNode`, `RemovingNode` and `NodeNotReady` on Nodes,
@@ -26,6 +27,11 @@ public final class NodeLifecycleController: Sendable {
         public var gracePeriod: Duration = .seconds(40)
         /// The same for a node that never posted Ready. Default 60 s (`--node-startup-grace-period`).
         public var startupGracePeriod: Duration = .seconds(60)
+        /// NoExecute tainting rates: 0.1 nodes/s (`--node-eviction-rate`), 0.01 in a partially
+        /// disrupted zone of more than 50 nodes (`--secondary-node-eviction-rate`,
+        /// `--large-cluster-size-threshold`), none in a smaller one; a zone is partially
+        /// disrupted from 55 % of its nodes not Ready (`--unhealthy-zone-threshold`).
+        var rates = ZoneStates.Rates()
 
         public init() {}
     }
@@ -43,6 +49,7 @@ public final class NodeLifecycleController: Sendable {
     let health = Mutex(NodeHealth())
     let known = Mutex<Set<String>>([])
     let masterDisruption = Mutex(false)
+    let zones = Mutex(ZoneStates())
 
     public init(configuration: Configuration = .init(), client: Client, informers: SharedInformers, events: EventRecorder,
                 clock: any TimeSource = SystemTimeSource(), wallClock: @escaping @Sendable () -> Double = { Timestamp.now() },
@@ -113,8 +120,19 @@ public final class NodeLifecycleController: Sendable {
         } else if !allDisrupted && wasDisrupted {
             logger.notice("Controller detected that some Nodes are Ready. Exiting master disruption mode")
         }
+        let now = clock.now()
+        let sizes = Dictionary(grouping: checked, by: ZoneStates.zone).mapValues(\.count)
+        let changes = zones.withLock { $0.update(checked, rates: configuration.rates) }
+        for change in changes where change.from != nil {
+            logger.notice("zone state changed", metadata: ["zone": "\(change.zone.replacingOccurrences(of: "\u{0}", with: ""))",
+                                                           "state": "\(change.to.rawValue)"])
+        }
         for node in checked {
-            guard let taints = NodeConditions.reconciledTaints(node, now: Timestamp.format(wallClock()), noExecute: !allDisrupted) else {
+            let zone = ZoneStates.zone(node)
+            let hold = !allDisrupted && NodeConditions.needsNewNoExecute(node)
+                && !zones.withLock { $0.mayTaint(zone: zone, size: sizes[zone] ?? 0, now: now, rates: configuration.rates) }
+            guard let taints = NodeConditions.reconciledTaints(node, now: Timestamp.format(wallClock()), noExecute: !allDisrupted,
+                                                               holdNoExecute: hold) else {
                 continue
             }
             var updated = node
