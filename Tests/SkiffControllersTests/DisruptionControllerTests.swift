@@ -62,6 +62,27 @@ import Testing
         }
     }
 
+    @Test func aControllerWithoutScaleFailsSafe() async throws {
+        try await F.with([.pods, .podDisruptionBudgets]) { f in
+            let controller = DisruptionController(client: f.client, informers: f.informers, events: f.events, clock: f.clock,
+                                                  wallClock: f.wallClock, logger: HousekeepingCluster.logger)
+            var pod = F.pod("job-pod", node: "n", labels: ["app": "web"])
+            pod["metadata", "ownerReferences"] = [["apiVersion": "batch/v1", "kind": "Job", "name": "job", "uid": "1234", "controller": true]]
+            _ = try await f.client.create(.pods, pod)
+            try await f.setRunning("job-pod", ip: "10.0.0.2")
+            _ = try await f.client.create(.podDisruptionBudgets, Self.budget("pdb", ["maxUnavailable": 1]))
+            try await f.running {
+                try await f.waitUntil("caches") { f.lister(.podDisruptionBudgets).count == 1 && f.lister(.pods).count == 1 }
+                await #expect(throws: (any Error).self) { try await controller.reconcile("default/pdb") }
+                let pdb = try await f.client.get(.podDisruptionBudgets, namespace: "default", name: "pdb")
+                #expect(pdb["status", "disruptionsAllowed"] == 0)
+                let condition = pdb["status", "conditions"]?.array?.first { $0["type"] == "DisruptionAllowed" }
+                #expect(condition?["reason"] == "SyncFailed")
+                #expect(condition?["message"] == "found no controllers for pod \"job-pod\"")
+            }
+        }
+    }
+
     @Test func percentagesAndMaxUnavailableUseTheControllersScale() async throws {
         try await WorkloadFixture.with { w in
             let events = EventRecorder(client: w.client, component: "test", logger: HousekeepingCluster.logger)

@@ -128,7 +128,12 @@ public struct DisruptionController: Sendable {
             guard let (resource, name) = try await scaleTarget(ref, namespace: pod.objectNamespace) else {
                 throw DisruptionError(message: "found no controllers for pod \"\(pod.objectName)\"")
             }
-            let scale = try await client.get(resource, namespace: pod.objectNamespace, name: name, subresource: "scale")
+            let scale: JSON
+            do {
+                scale = try await client.get(resource, namespace: pod.objectNamespace, name: name, subresource: "scale")
+            } catch let e as APIError where e.isNotFound {
+                throw DisruptionError(message: "found no controllers for pod \"\(pod.objectName)\"")
+            }
             total += Int(scale["spec", "replicas"]?.int ?? 0)
         }
         if !unmanaged.isEmpty {
@@ -139,7 +144,8 @@ public struct DisruptionController: Sendable {
     }
 
     /// The workload whose scale counts for a Pod controller reference: a ReplicaSet's owning
-    /// Deployment, else the ReplicaSet, StatefulSet or ReplicationController itself.
+    /// Deployment, else the ReplicaSet, StatefulSet, ReplicationController or any other kind
+    /// discovery knows (its scale subresource must exist).
     func scaleTarget(_ ref: JSON, namespace: String) async throws -> (Resource, String)? {
         let name = ref["name"]?.string ?? ""
         switch (ref["apiVersion"]?.string ?? "", ref["kind"]?.string ?? "") {
@@ -155,8 +161,12 @@ public struct DisruptionController: Sendable {
             return (.statefulSets, name)
         case ("v1", "ReplicationController"):
             return (Resource(version: "v1", plural: "replicationcontrollers", kind: "ReplicationController", namespaced: true), name)
-        default:
-            return nil
+        case (let apiVersion, let kind):
+            // Any other controller with a scale subresource (a custom resource, say), found through discovery.
+            let parts = apiVersion.split(separator: "/")
+            let group = parts.count == 2 ? String(parts[0]) : ""
+            guard let resource = try await APIDiscovery.read(client).resource(group: group, kind: kind) else { return nil }
+            return (resource, name)
         }
     }
 
