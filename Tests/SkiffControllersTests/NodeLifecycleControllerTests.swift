@@ -63,8 +63,10 @@ import Testing
                 // The kubelet posts status again: the controller removes its taints.
                 var back = a
                 back["status", "conditions"] = F.node("a", heartbeat: Timestamp.format(f.wallClock()))["status", "conditions"]
-                _ = try await f.client.updateStatus(.nodes, back)
-                try await f.waitUntil("a ready in the cache") { NodeConditions.ready(f.lister(.nodes).get(name: "a") ?? [:]) == "True" }
+                let written = try await f.client.updateStatus(.nodes, back)
+                try await f.waitUntil("a ready in the cache") {
+                    f.lister(.nodes).get(name: "a")?["metadata", "resourceVersion"] == written["metadata", "resourceVersion"]
+                }
                 await controller.monitorNodeHealth()
                 #expect(try await f.client.get(.nodes, name: "a")["spec", "taints"] == nil)
             }
