@@ -88,6 +88,8 @@ import Testing
             let events = EventRecorder(client: w.client, component: "test", logger: HousekeepingCluster.logger)
             let controller = DisruptionController(client: w.client, informers: w.informers, events: events,
                                                   logger: HousekeepingCluster.logger)
+            w.informers.informer(for: .podDisruptionBudgets).addEventHandler(EventHandler(
+                onAdd: { _ in w.changed() }, onUpdate: { _, _ in w.changed() }, onDelete: { _ in w.changed() }))
             w.informers.start()
             _ = try await w.client.create(.deployments, Workload.deployment("web", replicas: 4))
             try await w.waitUntil("4 ready") { w.activePods(["app": "web"]).filter(PodState.isReady).count == 4 }
