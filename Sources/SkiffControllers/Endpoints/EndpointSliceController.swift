@@ -90,6 +90,8 @@ public struct EndpointSliceController: Sendable {
             }
             return
         }
+        // ExternalName Services get no endpoints from this controller (kubernetes#105986).
+        if service["spec", "type"]?.string == "ExternalName" { return }
         let selected = pods.list(namespace: namespace, selector: LabelSelector(equalTo: selector))
         let desired = Self.desiredSlices(service: service, pods: selected, nodes: nodes, max: configuration.maxEndpointsPerSlice)
         var labels = service.objectLabels
