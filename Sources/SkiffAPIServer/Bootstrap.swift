@@ -37,5 +37,20 @@ public enum Bootstrap {
             "subsets": [["addresses": [["ip": .string(address)]], "ports": [["name": "https", "port": .int(Int64(port)), "protocol": "TCP"]]]],
         ]
         _ = try await store.update(epType, namespace: "default", name: "kubernetes", endpoints, dryRun: false)
+        // The API server's EndpointSlice, as kube-apiserver's endpoint reconciler writes it.
+        guard let sliceType = store.registry.lookup(GroupResource(group: "discovery.k8s.io", resource: "endpointslices")) else { return }
+        let slice: JSON = [
+            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": ["name": "kubernetes", "namespace": "default", "labels": ["kubernetes.io/service-name": "kubernetes"]],
+            "addressType": "IPv4",
+            "endpoints": [["addresses": [.string(address)], "conditions": ["ready": true]]],
+            "ports": [["name": "https", "port": .int(Int64(port)), "protocol": "TCP"]],
+        ]
+        do {
+            _ = try await store.create(sliceType, slice, dryRun: false)
+        } catch {
+            if error.code != 409 { throw error }
+            _ = try await store.update(sliceType, namespace: "default", name: "kubernetes", slice, dryRun: false)
+        }
     }
 }

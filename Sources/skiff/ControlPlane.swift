@@ -73,6 +73,19 @@ struct ControlPlane {
                                                 logger: logger)
             group.addTask { try await workloads.run() }
             // END workload controllers
+            // BEGIN cluster controllers (SkiffControllers): node lifecycle, taint eviction, endpoints, endpointslice, disruption, podgc
+            var clusterSettings = ClusterControllers.Configuration()
+            clusterSettings.nodeLifecycle.monitorPeriod = options.nodeMonitorPeriod.duration
+            clusterSettings.nodeLifecycle.gracePeriod = options.nodeMonitorGracePeriod.duration
+            clusterSettings.nodeLifecycle.startupGracePeriod = options.nodeStartupGracePeriod.duration
+            clusterSettings.podGC.terminatedPodThreshold = options.terminatedPodGcThreshold
+            let clusterControllers = ClusterControllers(
+                configuration: clusterSettings,
+                client: Client(transport: InProcessTransport(api: api, bearerToken: token),
+                               userAgent: "kube-controller-manager/v1.33.0 (linux/amd64) skiff"),
+                logger: logger)
+            group.addTask { try await clusterControllers.run() }
+            // END cluster controllers
             try await group.next()  // a signal, or a service that stopped
             logger.info("shutting down")
             group.cancelAll()

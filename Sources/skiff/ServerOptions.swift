@@ -15,6 +15,20 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
 
+    // BEGIN cluster controller flags
+    @Option(help: "How often the node lifecycle controller checks node health (Go duration).")
+    var nodeMonitorPeriod = GoDuration(.seconds(5))
+
+    @Option(help: "How long a node may stay silent (no Lease renewal, no status) before it is marked Unknown (Go duration).")
+    var nodeMonitorGracePeriod = GoDuration(.seconds(40))
+
+    @Option(help: "How long a node that never posted Ready may stay silent before it is marked Unknown (Go duration).")
+    var nodeStartupGracePeriod = GoDuration(.seconds(60))
+
+    @Option(help: "Terminated Pods kept before the Pod garbage collector deletes the oldest; 0 or less to keep all.")
+    var terminatedPodGcThreshold = 12500
+    // END cluster controller flags
+
     var resolvedDataDir: String {
         if let d = dataDir { return d }
         return getuid() == 0 ? "/var/lib/skiff" : NSHomeDirectory() + "/.skiff"

@@ -24,6 +24,9 @@ struct Sim: AsyncParsableCommand {
     @Option(help: "Spread the nodes over this many zones (topology.kubernetes.io/zone=zone-<i>); 0 for no zone label.")
     var zones = 0
 
+    @Option(help: "The nodes' Lease duration; each Lease is renewed every quarter of it, as the kubelet does.")
+    var nodeLeaseDurationSeconds: Int64 = 40
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
 
@@ -37,6 +40,8 @@ struct Sim: AsyncParsableCommand {
         var settings = SkiffSim.Simulator.Configuration(nodes: nodes)
         settings.namePrefix = namePrefix
         settings.zones = zones
+        settings.leaseDurationSeconds = max(nodeLeaseDurationSeconds, 1)
+        settings.leaseRenewInterval = .milliseconds(settings.leaseDurationSeconds * 250)
         var transportConfiguration = try config.transportConfiguration()
         transportConfiguration.maxIdleConnections = settings.workers + settings.parallelRequests + 4
         let transport = try HTTPTransport(configuration: transportConfiguration)

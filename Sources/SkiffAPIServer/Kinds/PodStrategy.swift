@@ -9,15 +9,23 @@ struct PodStrategy: Strategy {
         if spec["serviceAccountName"] == nil { spec["serviceAccountName"] = "default" }
         spec["serviceAccount"] = spec["serviceAccountName"]
         if spec["priority"] == nil { spec["priority"] = 0 }
-        if spec["tolerations"] == nil {
-            spec["tolerations"] = .array(["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"].map {
-                ["key": .string($0), "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300]
-            })
-        }
         object["spec"] = spec
     }
 
     func prepareForCreate(_ object: inout JSON) {
+        var spec = object["spec"] ?? [:]
+        // DefaultTolerationSeconds admission (on create only): not-ready and unreachable (NoExecute,
+        // 300 s) each, unless a toleration already covers it (same or empty key and effect).
+        var tolerations = spec["tolerations"]?.array ?? []
+        for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
+            let covered = tolerations.contains { t in
+                let k = t["key"]?.string ?? "", e = t["effect"]?.string ?? ""
+                return (k == key || k.isEmpty) && (e == "NoExecute" || e.isEmpty)
+            }
+            if !covered { tolerations.append(["key": .string(key), "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300]) }
+        }
+        spec["tolerations"] = .array(tolerations)
+        object["spec"] = spec
         object["status"] = ["phase": "Pending", "qosClass": .string(Self.qosClass(object["spec"] ?? [:]))]
     }
 
