@@ -5,10 +5,23 @@ import SkiffModel
 /// completeRollingUpdate).
 struct StatefulSetPass {
     let statefulSet: JSON
-    var pods: [JSON]
+    private(set) var pods: [JSON]
     let current: JSON
     let update: JSON
     let now: Double
+    /// Positions in `pods` by ordinal.
+    private(set) var index: [Int: Int] = [:]
+
+    init(statefulSet: JSON, pods: [JSON], current: JSON, update: JSON, now: Double) {
+        self.statefulSet = statefulSet
+        self.pods = pods
+        self.current = current
+        self.update = update
+        self.now = now
+        for (i, pod) in pods.enumerated() {
+            if let ordinal = StatefulSetPods.ordinal(of: pod, in: statefulSet) { index[ordinal] = i }
+        }
+    }
 
     var replicaCount: Int { statefulSet.specReplicas }
     var start: Int { StatefulSetPods.start(statefulSet) }
@@ -21,7 +34,7 @@ struct StatefulSetPass {
 
     /// The Pod of `ordinal`, if any.
     func pod(_ ordinal: Int) -> JSON? {
-        pods.first { StatefulSetPods.ordinal(of: $0, in: statefulSet) == ordinal }
+        index[ordinal].map { pods[$0] }
     }
 
     /// The Pods whose ordinal is outside `start..<start+replicas`, highest ordinal first.
@@ -44,10 +57,13 @@ struct StatefulSetPass {
         StatefulSetPods.isHealthy(pod, minReadySeconds: minReadySeconds, now: now)
     }
 
-    mutating func created(_ pod: JSON) { pods.append(pod) }
+    mutating func created(_ pod: JSON) {
+        if let ordinal = StatefulSetPods.ordinal(of: pod, in: statefulSet) { index[ordinal] = pods.count }
+        pods.append(pod)
+    }
 
     mutating func deleted(_ pod: JSON) {
-        guard let i = pods.firstIndex(where: { $0.objectName == pod.objectName }) else { return }
+        guard let ordinal = StatefulSetPods.ordinal(of: pod, in: statefulSet), let i = index[ordinal] else { return }
         pods[i]["metadata", "deletionTimestamp"] = .string(Timestamp.format(now))
     }
 
