@@ -280,6 +280,7 @@ def test_daemonset_nodes_taints_new_nodes_and_rollout(cluster):
             kubectl("rollout", "status", "daemonset/agent", "-n", ns, "--timeout=60s", timeout=90)
 
             # Rollout of a new image, one node at a time.
+            kubectl("annotate", "ds", "agent", "-n", ns, "kubernetes.io/change-cause=image busybox:2")
             kubectl("set", "image", "ds/agent", "agent=busybox:2", "-n", ns)
             _, out, _ = kubectl("rollout", "status", "daemonset/agent", "-n", ns, "--timeout=60s", timeout=90)
             assert 'daemon set "agent" successfully rolled out' in out, out
@@ -288,6 +289,7 @@ def test_daemonset_nodes_taints_new_nodes_and_rollout(cluster):
             assert kubectl.json("ds", "agent", "-n", ns)["metadata"]["annotations"]["deprecated.daemonset.template.generation"] == "3"
             _, out, _ = kubectl("rollout", "history", "daemonset/agent", "-n", ns)
             assert [line.split()[0] for line in out.splitlines()[2:] if line.strip()] == ["1", "2", "3"], out
+            assert [line for line in out.splitlines() if line.strip()][-1].split(None, 1) == ["3", "image busybox:2"], out
             _, out, _ = kubectl("rollout", "history", "daemonset/agent", "-n", ns, "--revision=2")
             assert "busybox:1" in out and "role=edge" in out, out
             _, out, _ = kubectl("rollout", "undo", "daemonset/agent", "-n", ns)

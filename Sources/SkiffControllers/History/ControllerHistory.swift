@@ -45,7 +45,8 @@ enum ControllerHistory {
     static func nextNumber(_ revisions: [JSON]) -> Int64 { (revisions.map(number).max() ?? 0) + 1 }
 
     /// A new revision of `owner` (history.NewControllerRevision): the template's labels plus the
-    /// hash label (`controller.kubernetes.io/hash`; a DaemonSet's is `controller-revision-hash`), the owner's annotations, the owner as controller, named `<owner>-<hash>`.
+    /// hash label (`controller.kubernetes.io/hash`; a DaemonSet's is `controller-revision-hash`),
+    /// the owner's annotations, the owner as controller, named `<owner>-<hash>`.
     static func make(owner: JSON, resource: Resource, labels: [String: String], data: JSON, number: Int64,
                      hash: String, hashLabel: String = hashLabel) -> JSON {
         var labels = labels
@@ -53,7 +54,7 @@ enum ControllerHistory {
         var meta: JSON = ["name": .string(name(owner: owner.objectName, hash: hash)), "namespace": .string(owner.objectNamespace),
                           "labels": JSON(labels),
                           "ownerReferences": [JSON.controllerReference(to: owner, apiVersion: resource.apiVersion, kind: resource.kind)]]
-        let annotations = owner.objectAnnotations.filter { $0.key != "kubectl.kubernetes.io/last-applied-configuration" }
+        let annotations = owner.objectAnnotations
         if !annotations.isEmpty { meta["annotations"] = JSON(annotations) }
         return ["apiVersion": "apps/v1", "kind": "ControllerRevision", "metadata": meta, "data": data, "revision": .int(number)]
     }
