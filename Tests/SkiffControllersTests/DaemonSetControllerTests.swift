@@ -1,5 +1,6 @@
 import SkiffClient
 import SkiffModel
+import Synchronization
 import Testing
 @testable import SkiffControllers
 
@@ -74,6 +75,14 @@ import Testing
             _ = try await f.client.create(.daemonSets, SetObjects.daemonSet("agent", spec: ["updateStrategy": strategy]))
             try await f.waitUntil("3 ready") { f.daemonSet("agent")?.statusCount("numberReady") == 3 }
             let oldHash = try #require(Self.podsByNode(f, "agent")["n1"]?.first?.objectLabels["controller-revision-hash"])
+            // Never more nodes without a ready Pod than maxUnavailable allows (none when surging).
+            let allowed = label == "maxSurge" ? 0 : 1
+            let worst = Mutex(0)
+            f.observe {
+                let byNode = Self.podsByNode(f, "agent")
+                let unavailable = ["n1", "n2", "n3"].filter { node in !(byNode[node] ?? []).contains(where: PodState.isReady) }.count
+                worst.withLock { $0 = max($0, unavailable) }
+            }
             let updated = try await f.client.patch(.daemonSets, namespace: "default", name: "agent", type: .merge,
                                                    ["spec": ["template": ["spec": ["containers": [["name": "app", "image": "busybox:2"]]]]]])
             #expect(updated.objectAnnotations["deprecated.daemonset.template.generation"] == "2")
@@ -87,6 +96,7 @@ import Testing
             #expect(pods.allSatisfy { $0.objectLabels["pod-template-generation"] == "2" && $0.objectLabels["controller-revision-hash"] != oldHash })
             let numbers = f.revisions.list(namespace: "default").map { $0["revision"]?.int ?? 0 }.sorted()
             #expect(numbers == [1, 2])
+            #expect(worst.withLock { $0 } <= allowed)
         }
     }
 

@@ -19,6 +19,7 @@ final class SetFixture: Sendable {
     let kubeletQueue = WorkQueue<String>(name: "kubelet")
     /// The names of deleted Pods, in the order the informer saw them go.
     let deleted = Mutex<[String]>([])
+    let checks = Mutex<[@Sendable () -> Void]>([])
 
     var client: Client { cluster.client }
     var pods: Lister { informers.informer(for: .pods).lister }
@@ -77,7 +78,13 @@ final class SetFixture: Sendable {
     }
 
     func changed() {
+        for check in checks.withLock({ $0 }) { check() }
         for continuation in listeners.withLock({ Array($0.values) }) { continuation.yield() }
+    }
+
+    /// Runs `check` after every change the informers apply (in the informer's task).
+    func observe(_ check: @escaping @Sendable () -> Void) {
+        checks.withLock { $0.append(check) }
     }
 
     /// Returns once `predicate` holds over the caches; re-checked on every informer event.

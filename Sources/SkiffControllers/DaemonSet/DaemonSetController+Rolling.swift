@@ -8,8 +8,11 @@ extension DaemonSetController {
     /// surge: creates the new Pod next to the old one on up to `maxSurge` nodes at a time, and
     /// deletes the old Pod once the new one is available.
     func rollingUpdate(_ ds: JSON, _ pods: [JSON], nodes: [JSON], hash: String, key: String) async throws {
-        let byNode = Self.podsByNode(pods)
-        let desired = nodes.filter { DaemonSetNodes.shouldRun(ds, on: $0).run }.count
+        var byNode = Self.podsByNode(pods)
+        let wanted = nodes.filter { DaemonSetNodes.shouldRun(ds, on: $0).run }
+        // A node that should run a Pod and has none counts as unavailable (updatedDesiredNodeCounts).
+        for node in wanted where byNode[node.objectName] == nil { byNode[node.objectName] = [] }
+        let desired = wanted.count
         let (maxSurge, maxUnavailable) = DaemonSetRollout.limits(ds, desired: desired)
         let generation = DaemonSetNodes.templateGeneration(ds)
         let minReady = Int(ds["spec", "minReadySeconds"]?.int ?? 0)
