@@ -1,5 +1,6 @@
 import SkiffClient
 import SkiffModel
+import Synchronization
 import Testing
 @testable import SkiffControllers
 
@@ -99,6 +100,12 @@ import Testing
             #expect(revisions == ["web-0": first, "web-1": first, "web-2": second])
 
             f.deleted.withLock { $0 = [] }
+            // One ordinal at a time: never two without a ready Pod.
+            let worst = Mutex(0)
+            f.observe {
+                let ready = Set(f.pods.list(namespace: "default").filter { PodState.isReady($0) && !$0.isBeingDeleted }.map(\.objectName))
+                worst.withLock { $0 = max($0, ["web-0", "web-1", "web-2"].filter { !ready.contains($0) }.count) }
+            }
             _ = try await f.client.patch(.statefulSets, namespace: "default", name: "web", type: .merge,
                                          ["spec": ["updateStrategy": ["rollingUpdate": ["partition": 0]]]])
             try await f.waitUntil("all updated") {
@@ -107,6 +114,7 @@ import Testing
                     && set.statusCount("readyReplicas") == 3
             }
             #expect(f.deleted.withLock { $0 } == ["web-1", "web-0"])
+            #expect(worst.withLock { $0 } == 1)
             let history = try await f.client.list(.controllerRevisions, namespace: "default").items
             #expect(history.map { $0["revision"]?.int ?? 0 }.sorted() == [1, 2])
         }
