@@ -51,6 +51,7 @@ import SkiffModel
 
     static let invalidStatefulSets: [(JSON, String, String)] = [
         (["podManagementPolicy": "Sometimes"], "spec.podManagementPolicy", #"Unsupported value: "Sometimes""#),
+        (["selector": ["matchLabels": [:]]], "spec.selector", "empty selector is invalid for statefulset"),
         (["updateStrategy": ["type": "Later"]], "spec.updateStrategy.type", #"Unsupported value: "Later""#),
         (["updateStrategy": ["type": "OnDelete", "rollingUpdate": ["partition": 1]]], "spec.updateStrategy.rollingUpdate",
          "only allowed for updateStrategy 'RollingUpdate'"),
@@ -96,6 +97,7 @@ import SkiffModel
          "spec.updateStrategy.rollingUpdate.maxUnavailable", "must not be greater than 100%"),
         (["updateStrategy": ["type": "Sometimes"]], "spec.updateStrategy.type", #"Unsupported value: "Sometimes""#),
         (["minReadySeconds": -1], "spec.minReadySeconds", "must be greater than or equal to 0"),
+        (["selector": ["matchLabels": [:]]], "spec.selector", "empty selector is invalid for daemonset"),
     ]
 
     @Test(arguments: invalidDaemonSets.indices)

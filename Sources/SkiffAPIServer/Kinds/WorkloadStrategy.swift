@@ -45,7 +45,7 @@ struct WorkloadStrategy: StatusSubresourceStrategy {
         switch LabelSelector.from(selector) {
         case .success(let s):
             if s.isEverything {
-                errors.append(.invalid("spec.selector", selector, "empty selector is invalid for deployment"))
+                errors.append(.invalid("spec.selector", selector, "empty selector is invalid for \(kind == .statefulSet ? "statefulset" : kind == .daemonSet ? "daemonset" : "deployment")"))
             } else if !s.matches(labels) {
                 errors.append(.invalid("spec.template.metadata.labels", .init(labels), "`selector` does not match template `labels`"))
             }
