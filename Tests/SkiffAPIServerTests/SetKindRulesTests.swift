@@ -52,6 +52,7 @@ import SkiffModel
     static let invalidStatefulSets: [(JSON, String, String)] = [
         (["podManagementPolicy": "Sometimes"], "spec.podManagementPolicy", #"Unsupported value: "Sometimes""#),
         (["selector": ["matchLabels": [:]]], "spec.selector", "empty selector is invalid for statefulset"),
+        (["serviceName": "Web.Service"], "spec.serviceName", "a lowercase RFC 1123 label must consist of"),
         (["updateStrategy": ["type": "Later"]], "spec.updateStrategy.type", #"Unsupported value: "Later""#),
         (["updateStrategy": ["type": "OnDelete", "rollingUpdate": ["partition": 1]]], "spec.updateStrategy.rollingUpdate",
          "only allowed for updateStrategy 'RollingUpdate'"),

@@ -37,6 +37,10 @@ extension WorkloadStrategy {
 
     static func validateStatefulSetSpec(_ spec: JSON) -> [FieldError] {
         var errors: [FieldError] = []
+        // Optional, but it becomes the Pods' subdomain (kubernetes#130233).
+        if let service = spec["serviceName"]?.string, !service.isEmpty {
+            for message in NameValidation.dns1123Label(service) { errors.append(.invalid("spec.serviceName", .string(service), message)) }
+        }
         let policy = spec["podManagementPolicy"]?.string ?? ""
         if !["OrderedReady", "Parallel"].contains(policy) {
             errors.append(.notSupported("spec.podManagementPolicy", .string(policy), ["OrderedReady", "Parallel"]))
