@@ -23,7 +23,12 @@ import SkiffModel
     @Test func statefulSetDefaults() async throws {
         try await StoreFixture.with { f in
             let s = try await f.create(f.type("apps", "statefulsets"), Self.statefulSet([
-                "updateStrategy": ["type": "RollingUpdate"], "persistentVolumeClaimRetentionPolicy": ["whenScaled": "Delete"]]))
+                "updateStrategy": ["type": "RollingUpdate"], "persistentVolumeClaimRetentionPolicy": ["whenScaled": "Delete"],
+                "volumeClaimTemplates": [["metadata": ["name": "www"],
+                                          "spec": ["accessModes": ["ReadWriteOnce"], "resources": ["requests": ["storage": "1Gi"]]]]]]))
+            let claim = try #require(s["spec", "volumeClaimTemplates"]?.array?.first)
+            #expect(claim["apiVersion"] == "v1" && claim["kind"] == "PersistentVolumeClaim")
+            #expect(claim["spec", "volumeMode"] == "Filesystem" && claim["status"] == ["phase": "Pending"])
             #expect(s["spec", "replicas"] == 1 && s["spec", "podManagementPolicy"] == "OrderedReady" && s["spec", "revisionHistoryLimit"] == 10)
             #expect(s["spec", "updateStrategy"] == ["type": "RollingUpdate", "rollingUpdate": ["partition": 0]])
             #expect(s["spec", "persistentVolumeClaimRetentionPolicy"] == ["whenDeleted": "Retain", "whenScaled": "Delete"])

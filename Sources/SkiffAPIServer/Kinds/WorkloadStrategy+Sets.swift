@@ -21,6 +21,7 @@ extension WorkloadStrategy {
                 if claims[i]["spec", "volumeMode"] == nil { claims[i]["spec", "volumeMode"] = "Filesystem" }
                 if claims[i]["apiVersion"] == nil { claims[i]["apiVersion"] = "v1" }
                 if claims[i]["kind"] == nil { claims[i]["kind"] = "PersistentVolumeClaim" }
+                if claims[i]["status", "phase"] == nil { claims[i]["status", "phase"] = "Pending" }
             }
             spec["volumeClaimTemplates"] = .array(claims)
         }
