@@ -187,6 +187,16 @@ import Testing
         }
     }
 
+    @Test func revisionNumbersStayAboveWhatAStaleCacheShows() {
+        let numbers = RevisionNumbers()
+        let one: JSON = ["revision": 1]
+        #expect(numbers.next(for: "uid", after: [one]) == 2)
+        numbers.record(2, for: "uid")
+        #expect(numbers.next(for: "uid", after: [one]) == 3)  // the cache has not seen revision 2 yet
+        #expect(numbers.next(for: "uid", after: [one, ["revision": 5]]) == 6)
+        #expect(numbers.next(for: "other", after: []) == 1)
+    }
+
     @Test(arguments: [("web-0", 0), ("web-12", 12), ("web-x", nil), ("web-01", nil), ("other-1", nil), ("web--1", nil)] as [(String, Int?)])
     func ordinalsComeFromThePodName(name: String, ordinal: Int?) {
         let set: JSON = ["metadata": ["name": "web"]]

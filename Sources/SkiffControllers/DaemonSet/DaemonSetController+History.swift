@@ -9,7 +9,7 @@ extension DaemonSetController {
     func constructHistory(_ ds: JSON, _ history: [JSON]) async throws -> (current: JSON, old: [JSON]) {
         let sorted = ControllerHistory.sorted(history)
         let probe: JSON = ["data": ControllerHistory.patch(of: ds)]
-        let next = ControllerHistory.nextNumber(sorted)
+        let next = numbers.next(for: ds.objectUID, after: sorted)
         let matching = sorted.filter { ControllerHistory.sameData($0, probe) }
         var current: JSON
         if let newest = matching.last {
@@ -22,14 +22,14 @@ extension DaemonSetController {
                     .string(PodTemplateHash.compute(ds["spec", "template"] ?? [:], collisionCount: ds["status", "collisionCount"]?.int))
                 current = try await client.update(.controllerRevisions, current)
             }
-            let newestOther = sorted.filter { r in !matching.contains { $0.objectUID == r.objectUID } }.map(ControllerHistory.number).max() ?? 0
-            if newestOther > ControllerHistory.number(current) {
+            if ControllerHistory.number(current) < next - 1 {
                 current["revision"] = .int(next)
                 current = try await client.update(.controllerRevisions, current)
             }
         } else {
             current = try await snapshot(ds, number: next)
         }
+        numbers.record(ControllerHistory.number(current), for: ds.objectUID)
         let old = sorted.filter { r in !matching.contains { $0.objectUID == r.objectUID } }
         return (current, old)
     }

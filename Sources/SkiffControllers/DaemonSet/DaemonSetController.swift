@@ -45,6 +45,7 @@ public struct DaemonSetController: Sendable {
     let queue: WorkQueue<String>
     let expectations: ControllerExpectations
     let events: EventRecorder
+    let numbers = RevisionNumbers()
     let wallClock: @Sendable () -> Double
     let logger: Logger
 

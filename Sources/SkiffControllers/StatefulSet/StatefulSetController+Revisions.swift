@@ -10,11 +10,11 @@ extension StatefulSetController {
         let history = ControllerHistory.sorted(revisions)
         var collisionCount = set["status", "collisionCount"]?.int ?? 0
         let data = ControllerHistory.patch(of: set)
-        let next = ControllerHistory.nextNumber(history)
+        let next = numbers.next(for: set.objectUID, after: history)
         let probe: JSON = ["data": data]
         let update: JSON
         if let equal = history.last(where: { ControllerHistory.sameData($0, probe) }) {
-            if equal.objectUID == history.last?.objectUID {
+            if ControllerHistory.number(equal) >= next - 1 {
                 update = equal
             } else {
                 var bumped = equal
@@ -24,6 +24,7 @@ extension StatefulSetController {
         } else {
             update = try await createRevision(set, data: data, number: next, collisionCount: &collisionCount)
         }
+        numbers.record(ControllerHistory.number(update), for: set.objectUID)
         let currentName = set["status", "currentRevision"]?.string
         let current = history.first { $0.objectName == currentName } ?? update
         return (current, update, collisionCount)

@@ -47,6 +47,7 @@ public struct StatefulSetController: Sendable {
     let synced: [Informer]
     let queue: WorkQueue<String>
     let events: EventRecorder
+    let numbers = RevisionNumbers()
     let wallClock: @Sendable () -> Double
     let logger: Logger
 
