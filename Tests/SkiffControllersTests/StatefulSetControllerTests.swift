@@ -166,12 +166,15 @@ import Testing
             try await f.waitUntil("ready") { f.statefulSet("web")?.statusCount("readyReplicas") == 1 }
             let original = try #require(f.statefulSet("web")?["spec", "template"])
             for image in ["busybox:2", "busybox:3"] {
-                _ = try await f.client.patch(.statefulSets, namespace: "default", name: "web", type: .merge,
-                                             ["spec": ["template": ["spec": ["containers": [["name": "app", "image": .string(image)]]]]]])
+                let patched = try await f.client.patch(.statefulSets, namespace: "default", name: "web", type: .merge,
+                                                       ["spec": ["template": ["spec": ["containers": [["name": "app", "image": .string(image)]]]]]])
                 try await f.waitUntil("rolled to \(image)") {
-                    guard let set = f.statefulSet("web"), set.statusCount("observedGeneration") == set.objectGeneration else { return false }
+                    guard let set = f.statefulSet("web"), set.statusCount("observedGeneration") == patched.objectGeneration else { return false }
+                    guard let name = set["status", "updateRevision"]?.string, f.revisions.get(namespace: "default", name: name) != nil else {
+                        return false
+                    }
                     return set["status", "currentRevision"] == set["status", "updateRevision"] && set.statusCount("readyReplicas") == 1
-                        && f.revisions.list(namespace: "default").count <= 2
+                        && f.revisions.list(namespace: "default").count == 2
                 }
             }
             // Revision 1 went beyond the limit of one old revision.
