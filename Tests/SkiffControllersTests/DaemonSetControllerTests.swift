@@ -118,6 +118,26 @@ import Testing
         }
     }
 
+    @Test func aFailedDaemonPodIsReplaced() async throws {
+        try await SetFixture.with { f in
+            _ = try await f.client.create(.nodes, SetObjects.node("n1"))
+            _ = try await f.client.create(.daemonSets, SetObjects.daemonSet("agent"))
+            try await f.waitUntil("1 ready") { f.daemonSet("agent")?.statusCount("numberReady") == 1 }
+            var pod = try #require(Self.podsByNode(f, "agent")["n1"]?.first)
+            pod["status", "phase"] = "Failed"
+            pod["status", "conditions"] = [["type": "Ready", "status": "False"]]
+            _ = try await f.client.updateStatus(.pods, pod)
+            let failed = pod
+            try await f.waitUntil("a new ready pod on n1") {
+                guard let pods = Self.podsByNode(f, "agent")["n1"], pods.count == 1 else { return false }
+                return pods[0].objectUID != failed.objectUID && PodState.isReady(pods[0])
+            }
+            try await f.waitUntil("the FailedDaemonPod event") {
+                f.eventMessages.contains("Found failed daemon pod default/\(failed.objectName) on node n1, will try to kill it")
+            }
+        }
+    }
+
     @Test(arguments: [
         // (taint, tolerations, shouldRun, continueRunning)
         (["key": "a", "effect": "NoSchedule"] as JSON, [] as [JSON], false, true),

@@ -190,6 +190,33 @@ import Testing
         }
     }
 
+    @Test func parallelScaleDownDeletesEveryCondemnedOrdinalAtOnce() async throws {
+        try await SetFixture.with(autoReady: false) { f in
+            _ = try await f.client.create(.statefulSets, SetObjects.statefulSet("web", replicas: 3, spec: ["podManagementPolicy": "Parallel"]))
+            try await f.waitUntil("3 pods") { f.podNames(["app": "web"]).count == 3 }
+            _ = try await f.client.patch(.statefulSets, namespace: "default", name: "web", type: .merge, ["spec": ["replicas": 0]])
+            // None is ready, yet Parallel does not wait for them.
+            try await f.waitUntil("no pods, status 0") { f.podNames(["app": "web"]).isEmpty && f.statefulSet("web")?.statusCount("replicas") == 0 }
+        }
+    }
+
+    @Test func aFailedPodIsDeletedAndCreatedAgain() async throws {
+        try await SetFixture.with { f in
+            _ = try await f.client.create(.statefulSets, SetObjects.statefulSet("web", replicas: 2))
+            try await f.waitUntil("2 ready") { f.statefulSet("web")?.statusCount("readyReplicas") == 2 }
+            var pod = try await f.client.get(.pods, namespace: "default", name: "web-0")
+            pod["status", "phase"] = "Failed"
+            pod["status", "conditions"] = [["type": "Ready", "status": "False"]]
+            _ = try await f.client.updateStatus(.pods, pod)
+            let failed = pod
+            try await f.waitUntil("web-0 replaced and ready") {
+                guard let fresh = f.pods.get(namespace: "default", name: "web-0") else { return false }
+                return fresh.objectUID != failed.objectUID && PodState.isReady(fresh)
+            }
+            try await f.waitUntil("the delete event") { f.eventMessages.contains("delete Pod web-0 in StatefulSet web successful") }
+        }
+    }
+
     @Test func revisionNumbersStayAboveWhatAStaleCacheShows() {
         let numbers = RevisionNumbers()
         let one: JSON = ["revision": 1]
