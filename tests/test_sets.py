@@ -304,3 +304,21 @@ def test_daemonset_nodes_taints_new_nodes_and_rollout(cluster):
             stop(extra)
     finally:
         kubectl("taint", "nodes", "sim-node-2", "dedicated-", check=False)
+
+
+def test_statefulset_claim_retention_policy_delete(cluster):
+    _, kubectl = cluster
+    ns = "sts-retention"
+    kubectl("create", "namespace", ns)
+    manifest = STATEFULSET.replace("  replicas: 3\n", "  replicas: 2\n  persistentVolumeClaimRetentionPolicy:\n"
+                                   "    whenDeleted: Delete\n    whenScaled: Delete\n")
+    kubectl("apply", "-n", ns, "-f", "-", input=manifest)
+    kubectl("rollout", "status", "statefulset/web", "-n", ns, "--timeout=60s", timeout=90)
+    claims = lambda: {c["metadata"]["name"] for c in kubectl.json("pvc", "-n", ns)["items"] if not c["metadata"].get("deletionTimestamp")}
+    assert claims() == {"www-web-0", "www-web-1"}
+    # Scaled away: the claim goes with its Pod.
+    kubectl("scale", "sts", "web", "--replicas=1", "-n", ns)
+    wait_for(lambda: claims() == {"www-web-0"}, "www-web-1 deleted with web-1")
+    # The set deleted: its claims go too.
+    kubectl("delete", "sts", "web", "-n", ns)
+    wait_for(lambda: not claims() and not pods(kubectl, ns, "app=web"), "claims and pods deleted with the set")
