@@ -302,6 +302,8 @@ def test_daemonset_nodes_taints_new_nodes_and_rollout(cluster):
             assert {"SuccessfulCreate", "SuccessfulDelete"} <= reasons
         finally:
             stop(extra)
+            # Nothing runs Pods there any more (there is no node lifecycle controller to taint it).
+            kubectl("delete", "node", "extra-node-0", check=False)
     finally:
         kubectl("taint", "nodes", "sim-node-2", "dedicated-", check=False)
 
