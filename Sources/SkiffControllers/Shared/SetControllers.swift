@@ -18,17 +18,21 @@ public struct SetControllers: Sendable {
 
     public let configuration: Configuration
     let client: Client
+    let informers: SharedInformers?
     let logger: Logger
 
-    public init(configuration: Configuration = .init(), client: Client, logger: Logger) {
+    /// `informers`: shared with other controllers of the process (their owner runs them; `run()`
+    /// starts the ones these controllers add), or nil for a set of its own.
+    public init(configuration: Configuration = .init(), client: Client, informers: SharedInformers? = nil, logger: Logger) {
         self.configuration = configuration
         self.client = client
+        self.informers = informers
         self.logger = logger
     }
 
     /// Starts the informers, event recorders and controllers; returns when cancelled.
     public func run() async throws {
-        let informers = SharedInformers(client: client, logger: logger)
+        let informers = self.informers ?? SharedInformers(client: client, logger: logger)
         let setEvents = EventRecorder(client: client, component: "statefulset-controller", logger: logger)
         let statefulSets = StatefulSetController(configuration: configuration.statefulSet, client: client, informers: informers,
                                                  events: setEvents, logger: logger)
@@ -37,7 +41,7 @@ public struct SetControllers: Sendable {
                                              events: daemonEvents, logger: logger)
         informers.start()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await informers.run() }
+            if self.informers == nil { group.addTask { await informers.run() } }
             group.addTask { await setEvents.run() }
             group.addTask { try await statefulSets.run() }
             group.addTask { await daemonEvents.run() }
