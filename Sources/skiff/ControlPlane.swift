@@ -86,6 +86,12 @@ struct ControlPlane {
                 logger: logger)
             group.addTask { try await clusterControllers.run() }
             // END cluster controllers
+            // BEGIN set controllers (SkiffControllers): statefulset, daemonset
+            let setControllers = SetControllers(client: Client(transport: InProcessTransport(api: api, bearerToken: token),
+                                                               userAgent: "kube-controller-manager/v1.33.0 (linux/amd64) skiff"),
+                                                logger: logger)
+            group.addTask { try await setControllers.run() }
+            // END set controllers
             try await group.next()  // a signal, or a service that stopped
             logger.info("shutting down")
             group.cancelAll()

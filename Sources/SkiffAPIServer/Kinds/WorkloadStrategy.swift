@@ -22,17 +22,9 @@ struct WorkloadStrategy: StatusSubresourceStrategy {
             if spec["revisionHistoryLimit"] == nil { spec["revisionHistoryLimit"] = 10 }
             if spec["progressDeadlineSeconds"] == nil { spec["progressDeadlineSeconds"] = 600 }
         case .statefulSet:
-            if spec["podManagementPolicy"] == nil { spec["podManagementPolicy"] = "OrderedReady" }
-            if spec["updateStrategy"] == nil { spec["updateStrategy"] = ["type": "RollingUpdate", "rollingUpdate": ["partition": 0]] }
-            if spec["revisionHistoryLimit"] == nil { spec["revisionHistoryLimit"] = 10 }
-            if spec["persistentVolumeClaimRetentionPolicy"] == nil {
-                spec["persistentVolumeClaimRetentionPolicy"] = ["whenDeleted": "Retain", "whenScaled": "Retain"]
-            }
+            Self.applyStatefulSetDefaults(&spec)
         case .daemonSet:
-            if spec["updateStrategy"] == nil {
-                spec["updateStrategy"] = ["type": "RollingUpdate", "rollingUpdate": ["maxUnavailable": 1, "maxSurge": 0]]
-            }
-            if spec["revisionHistoryLimit"] == nil { spec["revisionHistoryLimit"] = 10 }
+            Self.applyDaemonSetDefaults(&spec)
         case .replicaSet:
             break
         }
@@ -53,7 +45,7 @@ struct WorkloadStrategy: StatusSubresourceStrategy {
         switch LabelSelector.from(selector) {
         case .success(let s):
             if s.isEverything {
-                errors.append(.invalid("spec.selector", selector, "empty selector is invalid for deployment"))
+                errors.append(.invalid("spec.selector", selector, "empty selector is invalid for \(kind == .statefulSet ? "statefulset" : kind == .daemonSet ? "daemonset" : "deployment")"))
             } else if !s.matches(labels) {
                 errors.append(.invalid("spec.template.metadata.labels", .init(labels), "`selector` does not match template `labels`"))
             }
@@ -61,6 +53,8 @@ struct WorkloadStrategy: StatusSubresourceStrategy {
             errors += e.errors.map { FieldError($0.type, "spec.selector." + $0.field, value: $0.value, $0.detail) }
         }
         errors += PodSpecRules.validate(spec["template", "spec"], field: "spec.template.spec")
+        if kind == .statefulSet { errors += Self.validateStatefulSetSpec(spec) }
+        if kind == .daemonSet { errors += Self.validateDaemonSetSpec(spec) }
         if kind == .statefulSet || kind == .deployment || kind == .daemonSet,
            let policy = spec["template", "spec", "restartPolicy"]?.string, policy != "Always" {
             errors.append(.notSupported("spec.template.spec.restartPolicy", .string(policy), ["Always"]))
@@ -73,7 +67,18 @@ struct WorkloadStrategy: StatusSubresourceStrategy {
         if selector != (old["spec", "selector"] ?? .null) {
             return [.invalid("spec.selector", selector, "field is immutable")]
         }
+        if kind == .statefulSet { return Self.validateStatefulSetUpdate(object, old: old) }
         return []
+    }
+
+    func prepareForCreate(_ object: inout JSON) {
+        object["status"] = nil
+        if kind == .daemonSet { Self.initTemplateGeneration(&object) }
+    }
+
+    func prepareForUpdate(_ object: inout JSON, old: JSON) {
+        object["status"] = old["status"]
+        if kind == .daemonSet { Self.carryTemplateGeneration(&object, old: old) }
     }
 
     func selectableFields(_ object: JSON) -> [String: String] {
