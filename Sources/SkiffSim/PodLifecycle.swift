@@ -10,13 +10,19 @@ public enum PodLifecycle {
         case start
         /// The Pod is being deleted: finish the deletion (grace period 0).
         case delete
+        /// Its containers exited (`PodExit`): report the Pod finished.
+        case exit
     }
 
-    public static func action(for pod: JSON) -> Action {
+    /// `now`: seconds since the epoch, compared with the `PodExit` time of a running Pod.
+    public static func action(for pod: JSON, now: Double = Timestamp.now()) -> Action {
         if let ts = pod["metadata", "deletionTimestamp"], !ts.isNull { return .delete }
         let phase = pod["status", "phase"]?.string
         if phase == "Succeeded" || phase == "Failed" { return .none }
-        if phase == "Running", isReady(pod) { return .none }
+        if phase == "Running", isReady(pod) {
+            if let exit = PodExit.exitTime(for: pod), exit <= now { return .exit }
+            return .none
+        }
         return .start
     }
 

@@ -194,7 +194,12 @@ public final class Simulator: Sendable {
 
     func podChanged(_ pod: JSON) async {
         guard let node = pod["spec", "nodeName"]?.string, indices[node] != nil else { return }
-        if PodLifecycle.action(for: pod) != .none { await queue.add(ObjectKey.of(pod)) }
+        if PodLifecycle.action(for: pod) != .none {
+            await queue.add(ObjectKey.of(pod))
+        } else if pod["status", "phase"]?.string == "Running", let exit = PodExit.exitTime(for: pod) {
+            // Look again when the containers exit.
+            await queue.addAfter(ObjectKey.of(pod), .milliseconds(max(0, Int((exit - Timestamp.now()) * 1000)) + 10))
+        }
     }
 
     func podDeleted(_ pod: JSON) {
@@ -216,6 +221,14 @@ public final class Simulator: Sendable {
                 try await client.delete(.pods, namespace: namespace, name: name,
                                         options: .init(gracePeriodSeconds: 0, preconditionUID: pod["metadata", "uid"]?.string))
             } catch let e as APIError where e.isNotFound || e.isConflict {
+                return
+            }
+        case .exit:
+            var updated = pod
+            updated["status"] = PodExit.finishedStatus(for: pod, now: Timestamp.format(Timestamp.now()))
+            do {
+                _ = try await client.updateStatus(.pods, updated)
+            } catch let e as APIError where e.isNotFound {
                 return
             }
         case .start:

@@ -92,6 +92,12 @@ struct ControlPlane {
                                                 logger: logger)
             group.addTask { try await setControllers.run() }
             // END set controllers
+            // BEGIN batch controllers (SkiffControllers): job, cronjob, ttl-after-finished
+            let batch = BatchControllers(client: Client(transport: InProcessTransport(api: api, bearerToken: token),
+                                                        userAgent: "kube-controller-manager/v1.33.0 (linux/amd64) skiff"),
+                                         logger: logger)
+            group.addTask { try await batch.run() }
+            // END batch controllers
             try await group.next()  // a signal, or a service that stopped
             logger.info("shutting down")
             group.cancelAll()

@@ -1,3 +1,4 @@
+import Foundation
 import SkiffModel
 
 /// batch/v1 Job: defaults, the generated selector and template labels, restart policy rules,
@@ -116,8 +117,11 @@ struct CronJobStrategy: StatusSubresourceStrategy {
         let schedule = object["spec", "schedule"]?.string ?? ""
         if schedule.isEmpty {
             errors.append(.required("spec.schedule"))
-        } else if !Self.isValidSchedule(schedule) {
-            errors.append(.invalid("spec.schedule", .string(schedule), "unparseable schedule"))
+        } else {
+            errors += Self.validateSchedule(schedule)
+        }
+        if let zone = object["spec", "timeZone"], !zone.isNull {
+            errors += Self.validateTimeZone(zone.string ?? "")
         }
         if let policy = object["spec", "concurrencyPolicy"]?.string, !["Allow", "Forbid", "Replace"].contains(policy) {
             errors.append(.notSupported("spec.concurrencyPolicy", .string(policy), ["Allow", "Forbid", "Replace"]))
@@ -126,15 +130,45 @@ struct CronJobStrategy: StatusSubresourceStrategy {
         return errors
     }
 
-    /// Five cron fields (or an `@every`/`@hourly`-style descriptor), each of digits, `*`, `/`, `-`, `,` or names.
-    static func isValidSchedule(_ s: String) -> Bool {
-        var text = s
-        if text.hasPrefix("TZ=") || text.hasPrefix("CRON_TZ=") { text = String(text.split(separator: " ", maxSplits: 1).last ?? "") }
-        if text.hasPrefix("@") {
-            return ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"].contains(text) || text.hasPrefix("@every ")
+    /// Kubernetes' validateScheduleFormat: the schedule must parse (robfig/cron's messages), and
+    /// may not carry `TZ=`/`CRON_TZ=` (on create; the timeZone field replaces them).
+    static func validateSchedule(_ schedule: String) -> [FieldError] {
+        var errors: [FieldError] = []
+        var text = schedule
+        if text.hasPrefix("TZ=") || text.hasPrefix("CRON_TZ=") {
+            let parts = text.split(separator: " ", maxSplits: 1)
+            let zone = String(parts[0].split(separator: "=", maxSplits: 1).last ?? "")
+            text = parts.count > 1 ? String(parts[1]) : ""
+            if TimeZone(identifier: zone) == nil {
+                errors.append(.invalid("spec.schedule", .string(schedule), "provided bad location \(zone): unknown time zone \(zone)"))
+                text = "* * * * *"
+            }
         }
-        let fields = text.split(separator: " ", omittingEmptySubsequences: true)
-        return fields.count == 5 && fields.allSatisfy { f in f.allSatisfy { $0.isLetter || $0.isNumber || "*/-,?".contains($0) } }
+        if text.hasPrefix("@every ") {
+            // robfig/cron accepts "@every <duration>".
+        } else if case .failure(let error) = CronSchedule.parse(text) {
+            errors.append(.invalid("spec.schedule", .string(schedule), error.description))
+        }
+        if schedule.contains("TZ") {
+            errors.append(.invalid("spec.schedule", .string(schedule), "cannot use TZ or CRON_TZ in schedule, use timeZone field instead"))
+        }
+        return errors
+    }
+
+    /// Kubernetes' validateTimeZone: an explicit IANA zone name.
+    static func validateTimeZone(_ zone: String) -> [FieldError] {
+        if zone.isEmpty { return [.invalid("spec.timeZone", .string(zone), "timeZone must be nil or non-empty string")] }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+.")
+        for part in zone.split(separator: "/", omittingEmptySubsequences: false) {
+            if part == "." || part == ".." || part.hasPrefix("-") || part.isEmpty || part.count > 14 || !part.allSatisfy(allowed.contains) {
+                return [.invalid("spec.timeZone", .string(zone), "unknown time zone \(zone)")]
+            }
+        }
+        if zone.lowercased() == "local" {
+            return [.invalid("spec.timeZone", .string(zone), "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones")]
+        }
+        if TimeZone(identifier: zone) == nil { return [.invalid("spec.timeZone", .string(zone), "unknown time zone \(zone)")] }
+        return []
     }
 
     var columns: [TableColumn] {
