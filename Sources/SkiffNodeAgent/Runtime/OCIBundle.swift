@@ -1,3 +1,4 @@
+import Glibc
 import SkiffModel
 
 /// Writes an OCI runtime bundle (`config.json` next to a rootfs) for a `ContainerSpec`.
@@ -12,7 +13,7 @@ public enum OCIBundle {
             "cwd": .string(spec.workingDir),
             "noNewPrivileges": .bool(spec.noNewPrivileges),
             "oomScoreAdj": .int(Int64(spec.oomScoreAdj)),
-            "rlimits": .array([.object(["type": "RLIMIT_NOFILE", "hard": .int(1_048_576), "soft": .int(1_048_576)])]),
+            "rlimits": .array([nofile()]),
         ])
         let caps = JSON.array(spec.capabilities.map(JSON.string))
         // The inheritable set stays empty (as containerd since CVE-2022-24769).
@@ -54,6 +55,14 @@ public enum OCIBundle {
     public static func write(_ spec: ContainerSpec, rootfs: String, bundle: String) throws {
         try FileSystem.makeDirectories(bundle)
         try FileSystem.write(config(for: spec, rootfs: rootfs).serialized(sortedKeys: true), to: "\(bundle)/config.json")
+    }
+
+    /// RLIMIT_NOFILE at 1048576 (containerd's default), capped by the agent's own hard limit.
+    static func nofile() -> JSON {
+        var lim = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &lim)
+        let n = Int64(clamping: min(UInt64(lim.rlim_max), 1_048_576))
+        return .object(["type": "RLIMIT_NOFILE", "hard": .int(n), "soft": .int(n)])
     }
 
     static func ns(_ type: String, path: String? = nil) -> JSON {

@@ -11,6 +11,9 @@ public final class RuncRuntime: ContainerRuntime, @unchecked Sendable {
     public let stateRoot: String
     public let bundleRoot: String
 
+    /// The lowest oom_score_adj this process may give its containers (lowering it needs
+    /// CAP_SYS_RESOURCE, which a node agent running inside a container may lack).
+    public let minOOMScoreAdj: Int
     private let lock = NSLock()
     private var exits: [String: ExitWatch] = [:]
 
@@ -21,9 +24,17 @@ public final class RuncRuntime: ContainerRuntime, @unchecked Sendable {
         bundleRoot = "\(dataDir)/bundles"
         try FileSystem.makeDirectories(stateRoot)
         try FileSystem.makeDirectories(bundleRoot)
+        minOOMScoreAdj = Self.protectSelfFromOOM()
         if skiff_set_child_subreaper() != 0 {
             throw RuntimeError("prctl(PR_SET_CHILD_SUBREAPER): \(String(cString: strerror(errno)))")
         }
+    }
+
+    /// As the kubelet: the agent's own oom_score_adj becomes -999 when allowed; returns the
+    /// value it has afterwards.
+    static func protectSelfFromOOM() -> Int {
+        try? Array("-999".utf8).write(toProcFile: "/proc/self/oom_score_adj")
+        return Int((FileSystem.read("/proc/self/oom_score_adj") ?? "0").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }
 
     public static func findOnPath(_ name: String) -> String? {
@@ -41,6 +52,8 @@ public final class RuncRuntime: ContainerRuntime, @unchecked Sendable {
 
     public func create(id: String, spec: ContainerSpec, rootfs: String, logPath: String) async throws {
         let dir = bundle(id)
+        var spec = spec
+        spec.oomScoreAdj = max(spec.oomScoreAdj, minOOMScoreAdj)
         try OCIBundle.write(spec, rootfs: rootfs, bundle: dir)
         let log = try CRILogWriter(path: logPath)
         var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
@@ -103,7 +116,7 @@ public final class RuncRuntime: ContainerRuntime, @unchecked Sendable {
         guard st.status == "running" else { throw RuntimeError("container \(id) is \(st.status), not running") }
         var argv = ["exec"]
         for e in env { argv += ["--env", e] }
-        argv += [id, "--"] + args
+        argv += [id] + args
         let (status, out, err) = try await capture(argv)
         return ExecResult(exitCode: status, stdout: out, stderr: err)
     }
@@ -187,4 +200,15 @@ func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePo
     ptrs.append(nil)
     defer { for p in ptrs { free(p) } }
     return ptrs.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+extension Array where Element == UInt8 {
+    /// write(2) into an existing file such as one in /proc.
+    func write(toProcFile path: String) throws {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw RuntimeError("open \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let n = withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        if n != count { throw RuntimeError("write \(path): \(String(cString: strerror(errno)))") }
+    }
 }
