@@ -35,7 +35,7 @@ struct RuntimeRuncTests {
             let pod: JSON = [
                 "metadata": ["uid": .string(f.podUID)],
                 "spec": ["containers": [[
-                    "name": "hog", "command": ["sh", "-c", "x=a; while true; do x=$x$x; done"],
+                    "name": "hog", "command": ["dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=4"],
                     "resources": ["limits": ["memory": "16Mi", "cpu": "500m"]],
                 ]]],
             ]
@@ -82,12 +82,14 @@ struct RuntimeRuncTests {
         try await withFixture { f in
             // A process without a SIGTERM handler, as pid 1 of its namespace, ignores SIGTERM.
             try await f.start(f.spec("stubborn", ["sleep", "3600"]))
+            try await f.untilExeced("stubborn", comm: "sleep")
             let began = Date()
             let killed = try await f.runtime.stop(id: f.id("stubborn"), grace: 0.5)
             #expect(Date().timeIntervalSince(began) >= 0.5)
             #expect(killed.exitCode == 137 && killed.signal == SIGKILL && !killed.oomKilled)
 
-            try await f.start(f.spec("polite", ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"]))
+            try await f.start(f.spec("polite", ["sh", "-c", "trap 'exit 0' TERM; echo ready; while true; do sleep 0.1; done"]))
+            try await f.until("polite to trap SIGTERM") { f.messages("polite").contains("ready") }
             let politeBegan = Date()
             let polite = try await f.runtime.stop(id: f.id("polite"), grace: 30)
             #expect(polite.exitCode == 0)

@@ -60,6 +60,25 @@ final class RuntimeFixture: @unchecked Sendable {
         return (exit, logLines(spec.name))
     }
 
+    /// Polls until `condition` holds (at most 10 s): a container's process signals readiness
+    /// only through its own output or its /proc entry.
+    func until(_ what: String, _ condition: () async throws -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(10)
+        while try await !condition() {
+            if Date() > deadline { throw RuntimeError("timed out waiting for \(what)") }
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+    }
+
+    /// Waits until the container's init has exec'd its command (runc's init is gone).
+    func untilExeced(_ name: String, comm: String) async throws {
+        let state = try await runtime.state(id: id(name))
+        let pid = state.pid
+        try await until("\(name) to run \(comm) (\(state), log \(logLines(name)))") {
+            (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.hasPrefix(comm) == true
+        }
+    }
+
     func logLines(_ name: String) -> [String] {
         (try? String(contentsOfFile: logPath(name), encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
     }
