@@ -73,6 +73,12 @@ let package = Package(
             dependencies: ["SkiffModel", "SkiffClient", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        .target(name: "CSkiffRuntime"),
+        .target(
+            name: "SkiffNodeAgent",
+            dependencies: ["SkiffModel", "SkiffClient", "CSkiffRuntime", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "skiff",
             dependencies: [
@@ -88,6 +94,7 @@ let package = Package(
         .testTarget(name: "SkiffAPIServerTests", dependencies: ["SkiffAPIServer", "SkiffStorage", "SkiffModel"]),
         .testTarget(name: "SkiffSchedulerTests", dependencies: ["SkiffScheduler", "SkiffSim", "SkiffClient", "SkiffModel"]),
         .testTarget(name: "SkiffClientTests", dependencies: ["SkiffClient", "SkiffAPIServer", "SkiffStorage", "SkiffModel"]),
+        .testTarget(name: "SkiffNodeAgentTests", dependencies: ["SkiffNodeAgent", "SkiffModel"]),
         .testTarget(name: "SkiffControllersTests", dependencies: ["SkiffControllers", "SkiffClient", "SkiffAPIServer", "SkiffStorage", "SkiffModel"]),
     ]
 )

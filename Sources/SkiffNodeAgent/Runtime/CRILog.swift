@@ -1,0 +1,84 @@
+import Foundation
+import Glibc
+
+/// Copies a container's stdout and stderr into a file in the CRI log format the kubelet
+/// writes and `kubectl logs` reads: `<RFC3339Nano> <stream> <P|F> <line>`.
+final class CRILogWriter: @unchecked Sendable {
+    /// Lines longer than this are split into partial (`P`) entries, as the kubelet does.
+    static let maxLine = 16 * 1024
+
+    private let fd: Int32
+    private let lock = NSLock()
+    private let done = DispatchGroup()
+
+    init(path: String) throws {
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        if fd < 0 { throw RuntimeError("open \(path): \(String(cString: strerror(errno)))") }
+    }
+
+    deinit { close(fd) }
+
+    /// Starts copying `readFD` (closed at EOF) as `stream` ("stdout" or "stderr").
+    func copy(_ readFD: Int32, stream: String) {
+        done.enter()
+        Thread.detachNewThread { [self] in
+            var pending: [UInt8] = []
+            var buf = [UInt8](repeating: 0, count: 32 * 1024)
+            while true {
+                let n = buf.withUnsafeMutableBytes { read(readFD, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                pending += buf[0..<n]
+                while let nl = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    emit(stream, pending[..<nl], full: true)
+                    pending.removeSubrange(...nl)
+                }
+                while pending.count >= Self.maxLine {
+                    emit(stream, pending[..<Self.maxLine], full: false)
+                    pending.removeSubrange(..<Self.maxLine)
+                }
+            }
+            if !pending.isEmpty { emit(stream, pending[...], full: true) }
+            close(readFD)
+            done.leave()
+        }
+    }
+
+    /// Waits until every stream reached EOF, at most `timeout` seconds.
+    func drain(timeout: Double) { _ = done.wait(timeout: .now() + timeout) }
+
+    private func emit(_ stream: String, _ line: ArraySlice<UInt8>, full: Bool) {
+        var out = Array("\(Self.timestamp()) \(stream) \(full ? "F" : "P") ".utf8)
+        out += line
+        out.append(UInt8(ascii: "\n"))
+        lock.lock()
+        defer { lock.unlock() }
+        out.withUnsafeBytes { p in
+            var off = 0
+            while off < p.count {
+                let w = write(fd, p.baseAddress! + off, p.count - off)
+                if w < 0 { if errno == EINTR { continue }; return }
+                off += w
+            }
+        }
+    }
+
+    /// Go's time.RFC3339Nano in UTC: nanoseconds with trailing zeros trimmed.
+    static func timestamp() -> String {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        var t = ts.tv_sec
+        var tm = Glibc.tm()
+        gmtime_r(&t, &tm)
+        func pad(_ v: Int32, _ w: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, w - s.count)) + s
+        }
+        var s = "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T"
+            + "\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2))"
+        var frac = pad(Int32(ts.tv_nsec), 9)
+        while frac.hasSuffix("0") { frac.removeLast() }
+        if !frac.isEmpty { s += "." + frac }
+        return s + "Z"
+    }
+}
