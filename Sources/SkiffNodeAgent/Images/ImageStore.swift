@@ -22,8 +22,8 @@ public actor ImageStore {
         public var created: Int64
     }
 
-    public let root: String
-    public let content: ContentStore
+    public nonisolated let root: String
+    public nonisolated let content: ContentStore
     var images: [String: Image] = [:]
     var pullsInProgress = 0
 
