@@ -21,6 +21,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "SkiffModel", swiftSettings: strict),
         .target(
             name: "SkiffStorage",
@@ -76,14 +77,19 @@ let package = Package(
         .target(name: "CSkiffRuntime"),
         .target(
             name: "SkiffNodeAgent",
-            dependencies: ["SkiffModel", "SkiffClient", "CSkiffRuntime", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SkiffModel", "SkiffClient", "CSkiffRuntime", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "skiff",
             dependencies: [
                 "SkiffAPIServer", "SkiffStorage", "SkiffModel", "SkiffClient", "SkiffControllers",
-                "SkiffScheduler", "SkiffSim",
+                "SkiffScheduler", "SkiffSim", "SkiffNodeAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -94,7 +100,7 @@ let package = Package(
         .testTarget(name: "SkiffAPIServerTests", dependencies: ["SkiffAPIServer", "SkiffStorage", "SkiffModel"]),
         .testTarget(name: "SkiffSchedulerTests", dependencies: ["SkiffScheduler", "SkiffSim", "SkiffClient", "SkiffModel"]),
         .testTarget(name: "SkiffClientTests", dependencies: ["SkiffClient", "SkiffAPIServer", "SkiffStorage", "SkiffModel"]),
-        .testTarget(name: "SkiffNodeAgentTests", dependencies: ["SkiffNodeAgent", "SkiffModel"]),
+        .testTarget(name: "SkiffNodeAgentTests", dependencies: ["SkiffNodeAgent", "SkiffClient", "SkiffModel"]),
         .testTarget(name: "SkiffControllersTests", dependencies: ["SkiffControllers", "SkiffClient", "SkiffAPIServer", "SkiffStorage", "SkiffModel"]),
     ]
 )
