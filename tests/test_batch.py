@@ -66,7 +66,8 @@ def test_job_completions_with_parallelism(cluster):
     header, row = out.splitlines()[:2]
     assert header.split() == ["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"]
     assert row.split()[:3] == ["p", "Complete", "5/5"]
-    assert {"SuccessfulCreate", "Completed"} <= events(kubectl, ns, "p")
+    wait_for(lambda: {"SuccessfulCreate", "Completed"} <= events(kubectl, ns, "p"),
+             "SuccessfulCreate and Completed events", timeout=15, interval=0.5)
 
 
 def test_job_backoff_limit(cluster):
@@ -154,7 +155,9 @@ def test_cronjob_runs_on_schedule_and_create_job_from_it(cluster):
     assert ref["kind"] == "CronJob" and ref["name"] == "tick" and ref["controller"]
     wait_for(lambda: kubectl.json("cronjob", "tick", "-n", ns).get("status", {}).get("lastSuccessfulTime"),
              "lastSuccessfulTime", timeout=30, interval=0.5)
-    assert {"SuccessfulCreate", "SawCompletedJob"} <= events(kubectl, ns, "tick")
+    # Events are written in the background, after the status update that the wait above saw.
+    wait_for(lambda: {"SuccessfulCreate", "SawCompletedJob"} <= events(kubectl, ns, "tick"),
+             "SuccessfulCreate and SawCompletedJob events", timeout=15, interval=0.5)
 
 
 def test_cronjob_validation_messages(cluster):

@@ -96,7 +96,7 @@ spec:
 
 
 def test_replace_force_recreates(server):
-    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: rotate}\ndata: {token: %s}\n"
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: rotate}\ndata: {token: '%s'}\n"
     assert kubectl(server, "apply", "-f", "-", stdin=cm % secrets.token_hex(4)).returncode == 0
     uid = kubectl(server, "get", "cm", "rotate", "-o", "jsonpath={.metadata.uid}").stdout
     r = kubectl(server, "replace", "--force", "-f", "-", stdin=cm % secrets.token_hex(4))

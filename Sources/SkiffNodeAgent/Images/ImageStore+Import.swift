@@ -82,7 +82,7 @@ extension ImageStore {
         for entry in entries {
             let configBytes = try FileIO.readAll(try Self.inside(dir, entry.Config))
             let configDigest = try content.write(configBytes)
-            let config = try JSONCoding.decode(ImageConfig.self, configBytes, what: "image config")
+            let config = try JSONCoding.decode(OCIImageConfig.self, configBytes, what: "image config")
             guard config.rootfs.diff_ids.count == entry.Layers.count else {
                 throw ImageError(.invalidContent, "\(entry.Config) lists \(config.rootfs.diff_ids.count) diff IDs for \(entry.Layers.count) layers")
             }

@@ -80,8 +80,8 @@ public actor ImageStore {
     }
 
     /// The image's config: entrypoint, command, environment, working directory, user.
-    public func config(_ image: Image) throws -> ImageConfig {
+    public func config(_ image: Image) throws -> OCIImageConfig {
         let m = try manifest(image)
-        return try JSONCoding.decode(ImageConfig.self, try content.read(m.config.digest), what: "image config \(m.config.digest)")
+        return try JSONCoding.decode(OCIImageConfig.self, try content.read(m.config.digest), what: "image config \(m.config.digest)")
     }
 }

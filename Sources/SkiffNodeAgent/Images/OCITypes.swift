@@ -87,8 +87,8 @@ public struct ImageIndex: Codable, Sendable {
     }
 }
 
-/// The parts of an image config a container runtime needs.
-public struct ImageConfig: Codable, Sendable {
+/// An OCI image config document (the parts Skiff reads).
+public struct OCIImageConfig: Codable, Sendable {
     public struct Config: Codable, Sendable {
         public var User: String?
         public var Env: [String]?
@@ -113,6 +113,11 @@ public struct ImageConfig: Codable, Sendable {
     public var entrypoint: [String] { config?.Entrypoint ?? [] }
     public var cmd: [String] { config?.Cmd ?? [] }
     public var workingDir: String? { config?.WorkingDir.flatMap { $0.isEmpty ? nil : $0 } }
+
+    /// What a container started from this image inherits.
+    public var containerDefaults: ImageConfig {
+        ImageConfig(entrypoint: entrypoint, cmd: cmd, env: env, workingDir: workingDir ?? "", user: user ?? "")
+    }
 }
 
 enum JSONCoding {
