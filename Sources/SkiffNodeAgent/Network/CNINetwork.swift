@@ -224,11 +224,12 @@ public final class CNINetwork: PodNetwork {
         return uid
     }
 
-    /// Whether `path` is a pinned network namespace (a file of the nsfs file system).
+    /// Whether `path` is a pinned namespace: a file of the nsfs file system, which every
+    /// namespace file shares with this process's own `/proc/self/ns/net`.
     static func isNetworkNamespace(_ path: String) -> Bool {
         guard !path.isEmpty else { return false }
-        var fs = statfs()
-        guard Glibc.statfs(path, &fs) == 0 else { return false }
-        return UInt(bitPattern: Int(fs.f_type)) == 0x6e73_6673  // NSFS_MAGIC
+        var st = stat(), own = stat()
+        guard stat(path, &st) == 0, stat("/proc/self/ns/net", &own) == 0 else { return false }
+        return st.st_dev == own.st_dev
     }
 }
