@@ -109,6 +109,25 @@ struct NetworkCNITests {
         }
     }
 
+    @Test func podsSetUpAtOnceGetDistinctAddresses() async throws {
+        try await NetworkFixture.with { f in
+            var pods: [(pod: JSON, netns: String)] = []
+            for i in 0..<8 { pods.append(try await f.pod("p\(i)", ports: i % 2 == 0 ? [["containerPort": 80, "hostPort": .int(Int64(9000 + i))]] : [])) }
+            let network = f.network!
+            let ips = try await withThrowingTaskGroup(of: [String].self) { group in
+                for p in pods { group.addTask { try await network.setUp(pod: p.pod, netnsPath: p.netns) } }
+                return try await group.reduce(into: [String]()) { $0 += $1 }
+            }
+            #expect(ips.count == 8 && Set(ips).count == 8, "\(ips)")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for p in pods { group.addTask { try await network.tearDown(pod: p.pod, netnsPath: p.netns) } }
+                try await group.waitForAll()
+            }
+            #expect(try await f.hostLinks("veth").isEmpty)
+            #expect(!(try await f.natRules().contains("--to-destination")))
+        }
+    }
+
     @Test func theAddressRangeIsTheNodes() async throws {
         try await NetworkFixture.with(cidr: "10.77.3.0/28") { f in
             let (p, netns) = try await f.pod("p")
@@ -122,7 +141,7 @@ struct NetworkCNITests {
         try await NetworkFixture.with { f in
             let (p, netns) = try await f.pod("p")
             // An eth0 already in the namespace makes the bridge plugin fail after loopback ran.
-            try await f.inside(f.name(of: netns), ["ip", "link", "add", "eth0", "type", "dummy"])
+            try await f.inside(f.name(of: netns), ["ip", "link", "add", "eth0", "type", "veth", "peer", "name", "eth1"])
             let error = try await #require(throws: NetworkError.self) {
                 _ = try await f.network.setUp(pod: p, netnsPath: netns)
             }
