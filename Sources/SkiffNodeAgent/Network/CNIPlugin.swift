@@ -31,11 +31,14 @@ struct CNIPluginRunner: Sendable {
     /// When set, plugins run as `nsenter --net=<path> -- <plugin>`.
     let hostNetnsPath: String?
     let nsenterPath: String?
+    /// A plugin still running after this long is killed (and its call fails).
+    let timeout: Duration
 
-    init(pluginDirectory: String, scratchDirectory: String, hostNetnsPath: String?) throws {
+    init(pluginDirectory: String, scratchDirectory: String, hostNetnsPath: String?, timeout: Duration = .seconds(120)) throws {
         self.pluginDirectory = pluginDirectory
         self.scratchDirectory = scratchDirectory
         self.hostNetnsPath = hostNetnsPath
+        self.timeout = timeout
         if let hostNetnsPath {
             guard let nsenter = RuncRuntime.findOnPath("nsenter") else {
                 throw NetworkError(.pluginNotFound, "nsenter (util-linux) not found on PATH; it is needed to run the CNI plugins in \(hostNetnsPath)")
@@ -117,9 +120,52 @@ struct CNIPluginRunner: Sendable {
         let env = inherited + environment
         let pid = withCStrings(argv) { a in withCStrings(env) { e in skiff_spawn(executable, a, e, inFD, outFD, errFD) } }
         if pid < 0 { throw NetworkError(.io, "spawn \(executable): \(String(cString: strerror(-pid)))") }
-        let status = await Reaper.wait(pid: pid)
+        guard let status = await Self.wait(pid: pid, timeout: timeout) else {
+            throw NetworkError(.pluginFailed, "\(argv.joined(separator: " ")) did not finish within \(timeout); killed")
+        }
         let out = [UInt8](FileManager.default.contents(atPath: base + ".out") ?? Data())
         let err = [UInt8](FileManager.default.contents(atPath: base + ".err") ?? Data())
         return (status.exitCode, out, err)
+    }
+
+    /// Waits for the child; kills it and returns nil when it runs longer than `timeout`.
+    /// Cancelling the caller does not stop the wait (a plugin killed halfway would leave a
+    /// half-made attachment).
+    static func wait(pid: Int32, timeout: Duration) async -> ExitStatus? {
+        let watchdog = Watchdog()
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        Thread.detachNewThread { watchdog.run(until: Date().addingTimeInterval(seconds)) { Glibc.kill(pid, SIGKILL) } }
+        let status = await Reaper.wait(pid: pid)
+        return watchdog.finish() ? nil : status
+    }
+}
+
+/// Kills a plugin at a deadline unless it finished first.
+final class Watchdog: @unchecked Sendable {  // state guarded by `condition`
+    private let condition = NSCondition()
+    private var finished = false
+    private var fired = false
+
+    func run(until deadline: Date, fire: () -> Void) {
+        condition.lock()
+        defer { condition.unlock() }
+        while !finished {
+            if !condition.wait(until: deadline) {
+                if !finished {
+                    fire()
+                    fired = true
+                }
+                return
+            }
+        }
+    }
+
+    /// Marks the process finished; returns whether the watchdog had killed it.
+    func finish() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        finished = true
+        condition.signal()
+        return fired
     }
 }
