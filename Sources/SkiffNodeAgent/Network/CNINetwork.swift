@@ -46,11 +46,13 @@ public final class CNINetwork: PodNetwork {
         /// `nsenter --net=<path>`) instead of the agent's own: tests give each run a "host"
         /// namespace of its own this way. nil in production.
         public var hostNetnsPath: String?
+        /// A plugin still running after this long is killed and its call fails.
+        public var pluginTimeout: Duration
 
         public init(podCIDRs: [String], dataDirectory: String, pluginDirectory: String = "/usr/lib/cni",
                     networkName: String = "skiff", bridgeName: String = "skiff0", mtu: Int? = nil,
                     isDefaultGateway: Bool = true, ipMasq: Bool = true, hairpinMode: Bool = true,
-                    hostNetnsPath: String? = nil) {
+                    hostNetnsPath: String? = nil, pluginTimeout: Duration = .seconds(120)) {
             self.podCIDRs = podCIDRs
             self.dataDirectory = dataDirectory
             self.pluginDirectory = pluginDirectory
@@ -61,6 +63,7 @@ public final class CNINetwork: PodNetwork {
             self.ipMasq = ipMasq
             self.hairpinMode = hairpinMode
             self.hostNetnsPath = hostNetnsPath
+            self.pluginTimeout = pluginTimeout
         }
 
         var ipamDirectory: String { "\(dataDirectory)/ipam" }
@@ -87,7 +90,8 @@ public final class CNINetwork: PodNetwork {
         self.configuration = configuration
         runner = try CNIPluginRunner(pluginDirectory: configuration.pluginDirectory,
                                      scratchDirectory: configuration.dataDirectory,
-                                     hostNetnsPath: configuration.hostNetnsPath)
+                                     hostNetnsPath: configuration.hostNetnsPath,
+                                     timeout: configuration.pluginTimeout)
         try runner.requirePlugins(Self.requiredPlugins)
         cache = CNIResultCache(directory: configuration.resultsDirectory)
         for dir in [configuration.dataDirectory, configuration.ipamDirectory, configuration.resultsDirectory] {
