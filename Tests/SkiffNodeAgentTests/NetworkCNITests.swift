@@ -19,6 +19,7 @@ struct NetworkCNITests {
                 #expect(ip.hasPrefix("10.42.0.") && ip != "10.42.0.1" && ip != "10.42.0.0", "\(ip) is not a pod address of 10.42.0.0/24")
             }
             #expect(f.network.cachedIPs(podUID: a["metadata", "uid"]!.string!) == aIPs)
+            #expect(f.network.attachedPodUIDs() == [a["metadata", "uid"]!.string!, b["metadata", "uid"]!.string!].sorted())
 
             // lo is up and eth0 has the address.
             let aNs = f.name(of: aNetns), bNs = f.name(of: bNetns)
@@ -86,6 +87,7 @@ struct NetworkCNITests {
             let eth0 = try await f.inside(f.name(of: netns), ["ip", "link", "show", "eth0"], check: false)
             #expect(eth0.0 != 0, "eth0 still in the pod: \(eth0.1)")
             #expect(f.network.cachedIPs(podUID: p["metadata", "uid"]!.string!) == nil)
+            #expect(f.network.attachedPodUIDs().isEmpty)
 
             try await f.network.tearDown(pod: p, netnsPath: netns)
         }

@@ -190,6 +190,12 @@ public final class CNINetwork: PodNetwork {
         cache.load(network: configuration.networkName, containerID: podUID, ifName: Self.podInterface).map { Self.podIPs(from: $0.result) }
     }
 
+    /// The uids of the Pods with a cached attachment: after a restart, the agent tears down
+    /// those whose Pod is gone (`tearDown(pod: ["metadata": ["uid": .string(uid)]], netnsPath:)`).
+    public func attachedPodUIDs() -> [String] {
+        cache.containerIDs(network: configuration.networkName, ifName: Self.podInterface)
+    }
+
     /// DEL of every plugin of the entry's list in reverse order, then of loopback. Every plugin
     /// runs even when one fails; the first error is thrown.
     func delete(_ entry: CNIResultCache.Entry, pod: JSON, netnsPath: String, hadResult: Bool) async throws {

@@ -59,6 +59,15 @@ struct CNIResultCache: Sendable {
         }
     }
 
+    /// The container IDs with a cached result for `network` and `ifName`.
+    func containerIDs(network: String, ifName: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.compactMap { name in
+            guard name.hasPrefix("\(network)-"), name.hasSuffix("-\(ifName)"), name.count > network.count + ifName.count + 2 else { return nil }
+            return String(name.dropFirst(network.count + 1).dropLast(ifName.count + 1))
+        }.sorted()
+    }
+
     func remove(network: String, containerID: String, ifName: String) {
         unlink(path(network: network, containerID: containerID, ifName: ifName))
     }
