@@ -25,6 +25,10 @@ pid_t skiff_spawn(const char *path, char *const argv[], char *const envp[], int 
     posix_spawn_file_actions_adddup2(&fa, in, 0);
     posix_spawn_file_actions_adddup2(&fa, out, 1);
     posix_spawn_file_actions_adddup2(&fa, err, 2);
+    /* Descriptors other threads opened without O_CLOEXEC (a file being written, such as a
+       binary copied into a rootfs) must not leak into the child: it would keep them open
+       across exec, and exec of that file elsewhere fails with ETXTBSY. */
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
     pid_t pid = 0;
     int rc = posix_spawn(&pid, path, &fa, &attr, argv, envp);
     posix_spawn_file_actions_destroy(&fa);
