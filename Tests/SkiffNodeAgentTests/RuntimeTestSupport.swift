@@ -32,7 +32,11 @@ final class RuntimeFixture: @unchecked Sendable {
             try fm.createDirectory(atPath: "\(rootfs)/\(d)", withIntermediateDirectories: true)
         }
         try fm.createDirectory(atPath: logs, withIntermediateDirectories: true)
-        try fm.copyItem(atPath: Self.busybox, toPath: "\(rootfs)/bin/busybox")
+        // A hard link, when /tmp allows it: a copy is written through a descriptor that a process
+        // spawned meanwhile by another test could inherit, and exec would then fail with ETXTBSY.
+        if link(Self.busybox, "\(rootfs)/bin/busybox") != 0 {
+            try fm.copyItem(atPath: Self.busybox, toPath: "\(rootfs)/bin/busybox")
+        }
         for a in Self.applets { try fm.createSymbolicLink(atPath: "\(rootfs)/bin/\(a)", withDestinationPath: "busybox") }
         runtime = try RuncRuntime(dataDir: "\(dir)/data")
     }
