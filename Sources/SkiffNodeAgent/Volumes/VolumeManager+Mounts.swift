@@ -11,8 +11,8 @@ extension VolumeManager {
     /// private). Sorted so that a mount never hides one nested under it.
     ///
     /// A sub-path that does not exist is created as a directory; one that resolves (through
-    /// symlinks) outside its volume is refused. Errors are the kubelet's (container errors
-    /// there, `CreateContainerConfigError`), with the volume named.
+    /// symlinks) outside its volume is refused. Errors carry the kubelet's messages; there they
+    /// are container errors (`CreateContainerConfigError`), not `FailedMount`.
     public func mounts(pod: JSON, container: JSON, volumes: [String: String], env: [String: String]) throws -> [MountSpec] {
         let containerName = container["name"]?.string ?? ""
         var specVolumes: [String: JSON] = [:]
@@ -32,13 +32,11 @@ extension VolumeManager {
 
             var subPath = m["subPath"]?.string ?? ""
             if let expr = m["subPathExpr"]?.string, !expr.isEmpty {
-                do throws(VolumeError) { subPath = try EnvExpansion.expandSubPath(expr, env: env) } catch { throw error.about(name) }
+                subPath = try EnvExpansion.expandSubPath(expr, env: env)
             }
             var source = volumePath
             if !subPath.isEmpty {
-                do throws(VolumeError) {
-                    source = try Self.resolveSubPath(subPath, volume: volumePath, mount: name, container: containerName)
-                } catch { throw error.about(name) }
+                source = try Self.resolveSubPath(subPath, volume: volumePath, mount: name, container: containerName)
             }
             let readOnly = (m["readOnly"]?.bool ?? false) || Self.alwaysReadOnly(specVolumes[name])
             out.append(MountSpec(destination: mountPath, source: source, type: "bind", options: ["rbind", readOnly ? "ro" : "rw"]))
