@@ -29,7 +29,10 @@ struct ControlPlane {
         let cache = WatchCache(backend: backend, registry: registry, logger: logger)
         let store = ResourceStore(backend: backend, cache: cache, registry: registry)
         let admin = UserInfo(name: "system:admin", groups: ["system:masters", "system:authenticated"])
-        let api = APIServer(configuration: .init(authenticator: TokenAuthenticator(tokens: [token: admin])),
+        let serviceAccountKey = try ServiceAccountTokens.loadOrCreateKey(path: dataDir + "/tls/service-account.key")
+        let serviceAccountTokens = try ServiceAccountTokens(keyPEM: serviceAccountKey, issuer: options.serviceAccountIssuer)
+        let api = APIServer(configuration: .init(authenticator: TokenAuthenticator(tokens: [token: admin]),
+                                                 serviceAccountTokens: serviceAccountTokens, serviceAccountAdmission: true),
                             registry: registry, store: store, logger: logger)
         let tls = try NIOSSLContext(configuration: .makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(pki.servingCertificatePEM.utf8)).map { .certificate($0) },
