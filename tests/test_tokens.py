@@ -233,3 +233,44 @@ def test_signing_key_survives_restart(fresh_server):
         assert f.read() == key
     config = token_kubeconfig(fresh_server, token, "restart")
     assert fresh_server.raw_get("/api", kubeconfig=config)[0] == 200
+
+
+def wait_for(fn, timeout=15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = fn()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def token_secret(name, sa):
+    return yaml.safe_dump({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/service-account-token",
+                           "metadata": {"name": name, "annotations": {"kubernetes.io/service-account.name": sa}}})
+
+
+def test_legacy_token_secret_is_filled_and_authenticates(skiff_server, kubectl, ns):
+    kubectl("create", "serviceaccount", "robot", "-n", ns)
+    uid = kubectl.json("serviceaccount", "robot", "-n", ns)["metadata"]["uid"]
+    kubectl("apply", "-n", ns, "-f", "-", input=token_secret("robot-token", "robot"))
+    secret = wait_for(lambda: (s := kubectl.json("secret", "robot-token", "-n", ns)).get("data", {}).get("token") and s)
+    data = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+    assert data["namespace"] == ns
+    with open(skiff_server.kubeconfig) as f:
+        ca = base64.b64decode(yaml.safe_load(f)["clusters"][0]["cluster"]["certificate-authority-data"]).decode()
+    assert data["ca.crt"].strip() == ca.strip()
+    assert secret["metadata"]["annotations"]["kubernetes.io/service-account.uid"] == uid
+    c = claims(data["token"])
+    assert c["iss"] == "kubernetes/serviceaccount"
+    assert c["kubernetes.io/serviceaccount/secret.name"] == "robot-token"
+
+    config = token_kubeconfig(skiff_server, data["token"], ns)
+    _, out, _ = kubectl("auth", "whoami", "-o", "json", kubeconfig=config)
+    assert json.loads(out)["status"]["userInfo"]["username"] == f"system:serviceaccount:{ns}:robot"
+    kubectl("delete", "secret", "robot-token", "-n", ns)
+    assert skiff_server.raw_get("/api", kubeconfig=config)[0] == 401
+
+    # A token Secret of a ServiceAccount that does not exist is removed.
+    kubectl("apply", "-n", ns, "-f", "-", input=token_secret("orphan-token", "ghost"))
+    wait_for(lambda: kubectl("get", "secret", "orphan-token", "-n", ns, check=False)[0] != 0)
