@@ -10,10 +10,18 @@ public final class APIServer: Sendable {
         /// `gitVersion` and friends reported at `/version`.
         public var version: VersionInfo
         public var authenticator: TokenAuthenticator
+        /// Issues (`serviceaccounts/token`) and accepts ServiceAccount tokens; nil: neither.
+        public var serviceAccountTokens: ServiceAccountTokens?
+        /// Kubernetes' `ServiceAccount` admission plugin on Pod create (default account, the
+        /// account must exist, the `kube-api-access-*` volume). Off unless turned on.
+        public var serviceAccountAdmission: Bool
 
-        public init(version: VersionInfo = .current, authenticator: TokenAuthenticator) {
+        public init(version: VersionInfo = .current, authenticator: TokenAuthenticator,
+                    serviceAccountTokens: ServiceAccountTokens? = nil, serviceAccountAdmission: Bool = false) {
             self.version = version
             self.authenticator = authenticator
+            self.serviceAccountTokens = serviceAccountTokens
+            self.serviceAccountAdmission = serviceAccountAdmission
         }
     }
 
@@ -40,11 +48,10 @@ public final class APIServer: Sendable {
     /// Answers one request. Never throws: every failure becomes a `Status` response.
     public func handle(_ request: Request) async -> Response {
         var request = request
-        if let user = configuration.authenticator.authenticate(authorization: request.headers.first(name: "authorization")) {
-            request.user = user
-        } else if request.headers.first(name: "authorization") != nil {
+        guard let user = await authenticate(authorization: request.headers.first(name: "authorization")) else {
             return .error(.unauthorized())
         }
+        request.user = user
         let info = RequestInfo(method: request.method, path: request.path, query: request.query)
         do {
             if !info.isResourceRequest {
@@ -78,6 +85,8 @@ public final class APIServer: Sendable {
         switch segs.first {
         case "api", "apis":
             return try discovery(request, segs)
+        case ".well-known", "openid":
+            return try serviceAccountIssuerDiscovery(segs)
         case "openapi", "swagger-2.0.0.pb-v1":
             return try openAPI(request, segs)
         default:
@@ -103,6 +112,7 @@ public final class APIServer: Sendable {
         case ("get", ""): response = try await get(&context)
         case ("list", ""): response = try await list(&context)
         case ("watch", ""): response = try await watch(&context)
+        case ("create", "") where type.group == "authentication.k8s.io": response = try await review(&context)
         case ("create", ""): response = try await create(&context)
         case ("update", ""), ("update", "status"): response = try await update(&context)
         case ("patch", ""), ("patch", "status"): response = try await patch(&context)
@@ -113,6 +123,7 @@ public final class APIServer: Sendable {
         case ("create", "binding"): response = try await bind(&context)
         case ("create", "eviction"): response = try await evict(&context)
         case ("update", "finalize"): response = try await finalize(&context)
+        case ("create", "token"): response = try await createToken(&context)
         default:
             throw APIError.pathNotFound()
         }

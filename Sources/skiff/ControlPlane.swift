@@ -29,7 +29,10 @@ struct ControlPlane {
         let cache = WatchCache(backend: backend, registry: registry, logger: logger)
         let store = ResourceStore(backend: backend, cache: cache, registry: registry)
         let admin = UserInfo(name: "system:admin", groups: ["system:masters", "system:authenticated"])
-        let api = APIServer(configuration: .init(authenticator: TokenAuthenticator(tokens: [token: admin])),
+        let serviceAccountKey = try ServiceAccountTokens.loadOrCreateKey(path: dataDir + "/tls/service-account.key")
+        let serviceAccountTokens = try ServiceAccountTokens(keyPEM: serviceAccountKey, issuer: options.serviceAccountIssuer)
+        let api = APIServer(configuration: .init(authenticator: TokenAuthenticator(tokens: [token: admin]),
+                                                 serviceAccountTokens: serviceAccountTokens, serviceAccountAdmission: true),
                             registry: registry, store: store, logger: logger)
         let tls = try NIOSSLContext(configuration: .makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(pki.servingCertificatePEM.utf8)).map { .certificate($0) },
@@ -61,6 +64,20 @@ struct ControlPlane {
                                                        logger: logger)
             group.addTask { try await housekeeping.run() }
             // END housekeeping controllers
+            // BEGIN serviceaccount-token controller (SkiffControllers): fills legacy token Secrets
+            let tokensClient = Client(transport: InProcessTransport(api: api, bearerToken: token),
+                                      userAgent: "kube-controller-manager/v1.33.0 (linux/amd64) skiff")
+            let tokenInformers = SharedInformers(client: tokensClient, logger: logger)
+            let tokensController = TokensController(
+                configuration: .init(caPEM: pki.caCertificatePEM) { ns, name, uid, secret in
+                    try serviceAccountTokens.sign(ServiceAccountTokens.legacyClaims(namespace: ns, serviceAccount: .init(name: name, uid: uid),
+                                                                                    secretName: secret))
+                },
+                client: tokensClient, informers: tokenInformers, logger: logger)
+            tokenInformers.start()
+            group.addTask { await tokenInformers.run() }
+            group.addTask { try await tokensController.run() }
+            // END serviceaccount-token controller
             // BEGIN scheduler (SkiffScheduler): places pending Pods through the in-process transport
             let scheduler = try Scheduler(client: Client(transport: InProcessTransport(api: api, bearerToken: token),
                                                          userAgent: "kube-scheduler/v1.33.0 (linux/amd64) skiff"),

@@ -15,6 +15,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
 
+    @Option(help: "The issuer (`iss`) of ServiceAccount tokens, also their default audience.")
+    var serviceAccountIssuer = "https://kubernetes.default.svc.cluster.local"
+
     // BEGIN cluster controller flags
     @Option(help: "How often the node lifecycle controller checks node health (Go duration).")
     var nodeMonitorPeriod = GoDuration(.seconds(5))

@@ -1,13 +1,26 @@
+import SkiffModel
+
 /// An authenticated identity, as Kubernetes' `user.Info`.
 public struct UserInfo: Sendable, Equatable {
     public var name: String
     public var uid: String
     public var groups: [String]
+    /// Further attributes (`authentication.kubernetes.io/pod-name` and the like).
+    public var extra: [String: [String]]
 
-    public init(name: String, uid: String = "", groups: [String]) {
+    public init(name: String, uid: String = "", groups: [String], extra: [String: [String]] = [:]) {
         self.name = name
         self.uid = uid
         self.groups = groups
+        self.extra = extra
+    }
+
+    /// authentication.k8s.io/v1 `UserInfo`.
+    public var json: JSON {
+        var j: JSON = ["username": .string(name), "groups": .array(groups.map { .string($0) })]
+        if !uid.isEmpty { j["uid"] = .string(uid) }
+        if !extra.isEmpty { j["extra"] = .object(extra.mapValues { .array($0.map { .string($0) }) }) }
+        return j
     }
 
     public static let anonymous = UserInfo(name: "system:anonymous", groups: ["system:unauthenticated"])

@@ -28,6 +28,7 @@ extension APIServer {
         if (try? await store.get(type, namespace: c.namespace, name: c.info.name)) == nil {
             var obj = applied
             obj["metadata", "managedFields"] = ManagedFieldsEntry.encode([entry])
+            if type.group.isEmpty && type.kind == "Pod" { try await admitServiceAccount(&obj) }
             let created = try await store.create(type, obj, dryRun: c.dryRun)
             return .json(c.output(created), status: .created)
         }

@@ -4,10 +4,11 @@ import SkiffModel
 extension APIServer {
     func create(_ c: inout RequestContext) async throws -> Response {
         let body = try validateFields(&c, try c.rawBody())
-        let obj = try c.decodeBody(body)
+        var obj = try c.decodeBody(body)
         if c.type.namespaced && c.namespace == nil {
             throw APIError.badRequest("the server could not find the requested resource")
         }
+        if c.type.group.isEmpty && c.type.kind == "Pod" { try await admitServiceAccount(&obj) }
         let created = try await store.create(c.type, obj, dryRun: c.dryRun, manager: c.fieldManager)
         return .json(c.output(created), status: .created)
     }
