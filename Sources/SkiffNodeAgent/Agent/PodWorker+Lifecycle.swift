@@ -145,8 +145,7 @@ extension PodWorker {
                     continue
                 case .failed(let t):
                     if let done = exited(kind, i, t, ranFor: 0, crash: &crash) { return done }
-                    let wait = crashWait(kind, i)
-                    if wait > 0 { await pause(wait) }
+                    await restartAfterBackoff(kind, i)
                     continue
                 }
             }
@@ -157,8 +156,7 @@ extension PodWorker {
             await removeContainer(cname, id)
             logger.info("container exited", metadata: ["container": "\(cname)", "exitCode": "\(t.exitCode)", "reason": "\(t.reason)"])
             if let done = exited(kind, i, t, ranFor: now - startedAt, crash: &crash) { return done }
-            let wait = crashWait(kind, i)
-            if wait > 0 { await pause(wait) }
+            await restartAfterBackoff(kind, i)
         }
         return false
     }
@@ -183,7 +181,6 @@ extension PodWorker {
         let delay = crash.exited(ranFor: ranFor)
         change(kind, i) {
             $0.lastState = .terminated(t)
-            $0.restartCount += 1
             if delay > 0 {
                 $0.state = .waiting(reason: "CrashLoopBackOff",
                                     message: "back-off \(Int(delay))s restarting failed container=\(cname) pod=\(name)_\(namespace)(\(uid))")
@@ -197,8 +194,12 @@ extension PodWorker {
         return nil
     }
 
-    func crashWait(_ kind: Kind, _ i: Int) -> Double {
-        pendingBackoff.removeValue(forKey: record(kind, i).name) ?? 0
+    /// Waits out the container's back-off; the restart count goes up as the next run begins.
+    func restartAfterBackoff(_ kind: Kind, _ i: Int) async {
+        let wait = pendingBackoff.removeValue(forKey: record(kind, i).name) ?? 0
+        if wait > 0 { await pause(wait) }
+        guard !terminating, !Task.isCancelled else { return }
+        change(kind, i) { $0.restartCount += 1 }
     }
 
     /// Kubernetes' terminated state for an exit the runtime reported.
