@@ -297,17 +297,15 @@ def leftovers(node, uid):
 
 
 def test_delete_stops_within_grace_and_leaves_nothing(node):
-    apply(node, pod("stopper", ["sh", "-c", "trap 'echo got TERM; exit 0' TERM; while true; do sleep 1; done"], grace=4))
+    apply(node, pod("stopper", ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"], grace=10))
     p = wait_for("stopper Running", lambda: (lambda p: p if p["status"].get("phase") == "Running" else None)(node.get("pod", "stopper")))
     uid = p["metadata"]["uid"]
     assert leftovers(node, uid)  # the check can see what a Pod has
-    log_path = os.path.join(node.data, "pods", uid, "logs", "main", "0.log")
     began = time.time()
     node.kubectl("delete", "pod", "stopper", "--wait=false")
-    wait_for("TERM in the log", lambda: "got TERM" in (open(log_path).read() if os.path.exists(log_path) else "") or None,
-             timeout=4)
     wait_for("pod gone", lambda: node.kubectl("get", "pod", "stopper", check=False)[0] != 0, timeout=15)
-    assert time.time() - began < 4 + 3
+    # SIGTERM ended it (the trap exits within a second), long before SIGKILL at 10 s.
+    assert time.time() - began < 5
     assert leftovers(node, uid) == []
 
     # A container ignoring SIGTERM (sh as PID 1) is killed when the grace period ends.
@@ -319,6 +317,22 @@ def test_delete_stops_within_grace_and_leaves_nothing(node):
     assert leftovers(node, p["metadata"]["uid"]) == []
     events = node.get("events", "--field-selector", "involvedObject.name=stubborn,reason=Killing")["items"]
     assert events and events[0]["message"] == "Stopping container main"
+
+
+def test_image_pull_failure_backs_off(node):
+    p = pod("nopull", ["sh"])
+    p["spec"]["containers"][0]["image"] = f"127.0.0.1:{free_port()}/missing:v1"
+    apply(node, p)
+
+    def reason():
+        cs = container_status(node.get("pod", "nopull")) or {}
+        return cs.get("state", {}).get("waiting", {}).get("reason")
+    wait_for("ErrImagePull", lambda: reason() in ("ErrImagePull", "ImagePullBackOff") or None)
+    wait_for("ImagePullBackOff", lambda: reason() == "ImagePullBackOff" or None)
+    events = node.get("events", "--field-selector", "involvedObject.name=nopull")["items"]
+    reasons = {e["reason"] for e in events}
+    assert {"Pulling", "Failed", "BackOff"} <= reasons
+    node.kubectl("delete", "pod", "nopull", "--grace-period=1")
 
 
 def test_agent_restart_keeps_running_containers(node):
@@ -340,3 +354,67 @@ def test_agent_restart_keeps_running_containers(node):
     uid = p2["metadata"]["uid"]
     node.kubectl("delete", "pod", "hello", "--grace-period=2")
     assert leftovers(node, uid) == []
+
+
+class SplitNode(Node):
+    """`skiff server` and a separate `skiff agent` joining it, both in the test's namespace."""
+
+    def start(self):
+        self.log = open(os.path.join(self.root, "skiff.log"), "ab")
+        self.proc = subprocess.Popen(
+            ["nsenter", f"--net=/run/netns/{self.netns}", SKIFF_BIN, "server", "--data-dir", self.data,
+             "--port", str(self.port), "--bind-address", "127.0.0.1"], stdout=self.log, stderr=subprocess.STDOUT)
+        wait_for("kubeconfig", lambda: os.path.exists(self.kubeconfig) or None)
+        wait_for("the server", lambda: self.kubectl("get", "ns", "default", check=False)[0] == 0 or None)
+        self.agent = None
+        self.start_agent()
+
+    def start_agent(self):
+        with open(os.path.join(self.data, "admin.token")) as f:
+            token = f.read().strip()
+        self.agent = subprocess.Popen(
+            ["nsenter", f"--net=/run/netns/{self.netns}", SKIFF_BIN, "agent", "--server", f"https://127.0.0.1:{self.port}",
+             "--token", token, "--certificate-authority", os.path.join(self.data, "tls", "ca.crt"),
+             "--node-name", "agent-test", "--data-dir", self.data], stdout=self.log, stderr=subprocess.STDOUT)
+
+        def ready():
+            rc, out, _ = self.kubectl("get", "node", "agent-test", "-o", "json", check=False)
+            return rc == 0 and any(c["type"] == "Ready" and c["status"] == "True" for c in json.loads(out)["status"]["conditions"])
+        wait_for("agent-test Ready", ready)
+
+    def kill_agent(self):
+        self.agent.send_signal(signal.SIGKILL)
+        self.agent.wait(timeout=10)
+
+    def stop(self):
+        if getattr(self, "agent", None) and self.agent.poll() is None:
+            self.agent.send_signal(signal.SIGTERM)
+            self.agent.wait(timeout=20)
+        super().stop()
+
+
+@pytest.fixture(scope="module")
+def split():
+    n = SplitNode(tempfile.mkdtemp(prefix="skiff-agent-"))
+    try:
+        n.setup()
+        n.start()
+        yield n
+    finally:
+        n.cleanup()
+
+
+def test_agent_joins_a_server_and_cleans_up_pods_deleted_while_it_was_down(split):
+    apply(split, pod("keep", ["sh", "-c", "sleep 3600"]))
+    apply(split, pod("drop", ["sh", "-c", "sleep 3600"]))
+    for name in ("keep", "drop"):
+        wait_for(f"{name} Running", lambda: split.get("pod", name)["status"].get("phase") == "Running" or None)
+    keep, drop = split.get("pod", "keep"), split.get("pod", "drop")
+    keep_id = container_status(keep)["containerID"][len("runc://"):]
+    keep_pid = json.loads(split.runc("state", keep_id).stdout)["pid"]
+    split.kill_agent()
+    split.kubectl("delete", "pod", "drop", "--grace-period=0", "--force")
+    split.start_agent()
+    wait_for("drop's container removed", lambda: leftovers(split, drop["metadata"]["uid"]) == [] or None, timeout=20)
+    assert json.loads(split.runc("state", keep_id).stdout)["pid"] == keep_pid
+    assert container_status(split.get("pod", "keep"))["restartCount"] == 0
