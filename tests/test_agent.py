@@ -336,23 +336,29 @@ def test_image_pull_failure_backs_off(node):
 
 
 def test_agent_restart_keeps_running_containers(node):
-    p = node.get("pod", "hello")
+    apply(node, pod("ticker", ["sh", "-c", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done"]))
+    p = wait_for("ticker Running", lambda: (lambda p: p if p["status"].get("phase") == "Running" else None)(node.get("pod", "ticker")))
     cid = container_status(p)["containerID"][len("runc://"):]
     pid = json.loads(node.runc("state", cid).stdout)["pid"]
+    wait_for("ticks", lambda: "tick 3" in log_of(node, p) or None)
     node.kill9()
+    time.sleep(1)  # the container goes on writing while no agent reads its output
     assert json.loads(node.runc("state", cid).stdout)["status"] == "running"
     node.start()
-    p2 = wait_for("hello Running again", lambda: (lambda p: p if p["status"].get("phase") == "Running"
-                                                  and container_status(p)["ready"] else None)(node.get("pod", "hello")))
-    time.sleep(2)  # let the agent settle: it must not restart the container
-    p2 = node.get("pod", "hello")
+    wait_for("ticker ready again", lambda: container_status(node.get("pod", "ticker"))["ready"] or None)
+    before = log_of(node, p).count("tick")
+    wait_for("ticks logged after the restart", lambda: log_of(node, p).count("tick") >= before + 5 or None)
+    ticks = [int(line.rsplit(" ", 1)[1]) for line in log_of(node, p).splitlines() if " tick " in line]
+    assert ticks == list(range(1, len(ticks) + 1))  # nothing lost or repeated across the restart
+    p2 = node.get("pod", "ticker")
     assert container_status(p2)["containerID"] == "runc://" + cid
     assert container_status(p2)["restartCount"] == 0
     assert json.loads(node.runc("state", cid).stdout)["pid"] == pid
-    os.kill(pid, 0)
+    hello = node.get("pod", "hello")
+    assert container_status(hello)["restartCount"] == 0 and container_status(hello)["ready"]
     # The adopted container is stopped and cleaned up like any other.
     uid = p2["metadata"]["uid"]
-    node.kubectl("delete", "pod", "hello", "--grace-period=2")
+    node.kubectl("delete", "pod", "ticker", "--grace-period=2")
     assert leftovers(node, uid) == []
 
 

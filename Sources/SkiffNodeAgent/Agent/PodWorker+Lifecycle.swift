@@ -117,6 +117,12 @@ extension PodWorker {
             if let found = adopted.removeValue(forKey: cname) {
                 id = found.description
                 live[cname] = id
+                do {
+                    try agent.runtime.adopt(id: id, logPath: "\(podDir)/logs/\(cname)/\(found.attempt).log",
+                                            cgroupsPath: PodCgroups.containerPath(podUID: uid, container: cname))
+                } catch {
+                    logger.warning("container adoption incomplete", metadata: ["id": "\(id)", "error": "\(error)"])
+                }
                 startedAt = record(kind, i).runningSince ?? Timestamp.now()
                 change(kind, i) {
                     $0.state = .running(startedAt: startedAt)
