@@ -103,3 +103,30 @@ struct AgentEnvTests {
         #expect(EnvResolver.expand(input) { ["A": "1", "B": "2"][$0] } == want)
     }
 }
+
+struct AgentResolvConfTests {
+    let host = "# generated\nnameserver 10.0.0.2\nnameserver 10.0.0.3\nsearch corp.example\noptions edns0\n"
+
+    @Test func clusterFirstUsesClusterDNS() {
+        let pod: JSON = ["metadata": ["namespace": "shop"], "spec": [:]]
+        let r = ResolvConf.forPod(pod, clusterDNS: ["10.96.0.10"], clusterDomain: "cluster.local", host: host)
+        #expect(r.text == "search shop.svc.cluster.local svc.cluster.local cluster.local corp.example\nnameserver 10.96.0.10\noptions ndots:5\n")
+        #expect(!r.missingClusterDNS)
+    }
+
+    @Test func withoutClusterDNSFallsBackToTheHost() {
+        let r = ResolvConf.forPod(["spec": [:]], clusterDNS: [], clusterDomain: "cluster.local", host: host)
+        #expect(r.missingClusterDNS)
+        #expect(r.nameservers == ["10.0.0.2", "10.0.0.3"] && r.searches == ["corp.example"] && r.options == ["edns0"])
+        let hostNet = ResolvConf.forPod(["spec": ["hostNetwork": true]], clusterDNS: ["10.96.0.10"], clusterDomain: "c", host: host)
+        #expect(hostNet.nameservers == ["10.0.0.2", "10.0.0.3"] && !hostNet.missingClusterDNS)
+    }
+
+    @Test func noneTakesDNSConfigOnly() {
+        let pod: JSON = ["spec": ["dnsPolicy": "None", "dnsConfig": [
+            "nameservers": ["1.1.1.1"], "searches": ["a.example"],
+            "options": [["name": "ndots", "value": "2"], ["name": "edns0"]]]]]
+        let r = ResolvConf.forPod(pod, clusterDNS: ["10.96.0.10"], clusterDomain: "cluster.local", host: host)
+        #expect(r.text == "search a.example\nnameserver 1.1.1.1\noptions ndots:2 edns0\n")
+    }
+}

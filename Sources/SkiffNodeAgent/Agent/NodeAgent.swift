@@ -40,6 +40,12 @@ public final class NodeAgent: Sendable {
         public var leaseRenewInterval: Duration = .seconds(10)
         /// How often the node status (conditions' heartbeats) is written. Default 60 s.
         public var statusUpdateInterval: Duration = .seconds(60)
+        /// The cluster DNS server IPs for `dnsPolicy: ClusterFirst` Pods (the kubelet's
+        /// `--cluster-dns`); empty: such Pods get the node's resolv.conf, with a warning event.
+        public var clusterDNS: [String] = []
+        public var clusterDomain = "cluster.local"
+        /// The node's resolver configuration (`dnsPolicy: Default`).
+        public var hostResolvConf = "/etc/resolv.conf"
         /// Extra labels for the Node.
         public var labels: [String: String] = [:]
 

@@ -29,7 +29,8 @@ extension PodWorker {
         sandboxReady = true
         publish()
 
-        let initsDone = !adopted.isEmpty || inits.allSatisfy(\.succeeded)
+        // An app container found running means the init containers finished before the restart.
+        let initsDone = apps.contains { adopted[$0.name] != nil } || inits.allSatisfy(\.succeeded)
         if !initsDone {
             for i in inits.indices where !inits[i].succeeded {
                 guard await supervise(.initContainer, i) else {
@@ -68,6 +69,7 @@ extension PodWorker {
         }
         try await agent.volumes.setUp(pod: pod, podDir: podDir)
         try writeHostsFile()
+        try writeResolvConf()
     }
 
     /// The kubelet's managed /etc/hosts for a Pod with its own network namespace.
@@ -91,6 +93,17 @@ extension PodWorker {
             if let ip = alias["ip"]?.string { text += "\n# Entries added by HostAliases.\n\(ip)\t\(names)\n" }
         }
         try FileSystem.write(Array(text.utf8), to: podDir + "/etc-hosts")
+    }
+
+    /// The Pod's /etc/resolv.conf from its `dnsPolicy` and `dnsConfig` (see `ResolvConf`).
+    func writeResolvConf() throws {
+        let dns = ResolvConf.forPod(pod, clusterDNS: agent.configuration.clusterDNS, clusterDomain: agent.configuration.clusterDomain,
+                                    host: FileSystem.read(agent.configuration.hostResolvConf) ?? "")
+        if dns.missingClusterDNS {
+            event(warning: true, "MissingClusterDNS",
+                  "pod: \"\(name)_\(namespace)(\(uid))\". kubelet does not have ClusterDNS IP configured and cannot create Pod using \"ClusterFirst\" policy. Falling back to \"Default\" policy.")
+        }
+        try FileSystem.write(Array(dns.text.utf8), to: podDir + "/resolv.conf")
     }
 
     /// Tears down the network and the namespaces (the Pod's containers are all gone).

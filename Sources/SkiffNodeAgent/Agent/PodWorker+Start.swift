@@ -117,6 +117,9 @@ extension PodWorker {
         if !hostNetwork && !mounts.contains(where: { $0.destination == "/etc/hosts" }) {
             mounts.append(MountSpec(destination: "/etc/hosts", source: podDir + "/etc-hosts", options: ["rbind", "rw"]))
         }
+        if !mounts.contains(where: { $0.destination == "/etc/resolv.conf" }) {
+            mounts.append(MountSpec(destination: "/etc/resolv.conf", source: podDir + "/resolv.conf", options: ["rbind", "rw"]))
+        }
         var spec = try ContainerSpec.forPod(expanded, container: c["name"]?.string ?? "", image: config.containerDefaults,
                                             env: env, mounts: mounts, infraPid: nil, nodeMemoryBytes: FileSystem.memoryTotal())
         spec.namespaces = sandbox?.namespaces ?? .joinPaths(net: nil, ipc: nil, uts: nil)
