@@ -46,6 +46,10 @@ public final class NodeAgent: Sendable {
         public var clusterDomain = "cluster.local"
         /// The node's resolver configuration (`dnsPolicy: Default`).
         public var hostResolvConf = "/etc/resolv.conf"
+        /// Image garbage collection runs every `imageGCPeriod` once the data directory's file system
+        /// is this full (the kubelet's `imageGCHighThresholdPercent`).
+        public var imageGCHighThresholdPercent = 85
+        public var imageGCPeriod: Duration = .seconds(300)
         /// Extra labels for the Node.
         public var labels: [String: String] = [:]
 
@@ -119,6 +123,7 @@ public final class NodeAgent: Sendable {
             group.addTask {
                 try await self.every(self.configuration.statusUpdateInterval) { await self.heartbeat(runtimeVersion: runtimeVersion) }
             }
+            group.addTask { try await self.every(self.configuration.imageGCPeriod) { await self.collectImages() } }
             try await pods.waitForSync()
             await adoptOrRemove()
             for pod in pods.lister.list() { podChanged(pod) }
