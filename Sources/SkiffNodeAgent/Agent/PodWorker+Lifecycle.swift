@@ -5,6 +5,17 @@ extension PodWorker {
     /// Sandbox, init containers in order, then every app container under its supervisor.
     func lifecycle() async {
         defer { lifecycleRunning = false }
+        // Being deleted already (seen first after an agent restart): nothing new starts, and
+        // containers found running are handed to `terminate` to stop gracefully.
+        guard pod["metadata", "deletionTimestamp"] == nil else {
+            for (cname, found) in adopted {
+                try? agent.runtime.adopt(id: found.description, logPath: "\(podDir)/logs/\(cname)/\(found.attempt).log",
+                                         cgroupsPath: PodCgroups.containerPath(podUID: uid, container: cname))
+                live[cname] = found.description
+            }
+            adopted = [:]
+            return
+        }
         if let phase = pod["status", "phase"]?.string, phase == "Succeeded" || phase == "Failed", adopted.isEmpty {
             // Finished before the agent (re)started: nothing runs again; only deletion is left.
             terminalPhase = phase

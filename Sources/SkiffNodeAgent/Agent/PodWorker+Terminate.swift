@@ -15,7 +15,7 @@ extension PodWorker {
         await stopAll(deadline: deadline)
         // Supervisors notice `terminating` once their container's exit is seen.
         while lifecycleRunning && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(50)) }
-        await stopAll(deadline: min(deadline, Timestamp.now() + 2))  // any created meanwhile
+        await stopAll(deadline: deadline)  // any created or adopted meanwhile
         if terminalPhase == nil && !Task.isCancelled { publish() }
         await removeEverything()
         guard deleteFromAPI else { return }
@@ -31,7 +31,8 @@ extension PodWorker {
     }
 
     func stopAll(deadline: Double) async {
-        let running = live
+        let running = live.filter { !stopped.contains($0.value) }
+        stopped.formUnion(running.values)
         await withDiscardingTaskGroup { group in
             for (cname, id) in running {
                 group.addTask { await self.stop(cname, id: id, deadline: deadline) }

@@ -22,6 +22,8 @@ actor PodWorker {
     var adopted: [String: ContainerID]
     /// Containers that exist in the runtime now, name -> runtime id.
     var live: [String: String] = [:]
+    /// Runtime ids `terminate` already stopped.
+    var stopped: Set<String> = []
     var sandbox: PodSandbox?
     var sandboxReady = false
     var podIPs: [String] = []
