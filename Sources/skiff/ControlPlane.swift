@@ -5,6 +5,7 @@ import SkiffAPIServer
 import SkiffClient
 import SkiffControllers
 import SkiffModel
+import SkiffNodeAgent
 import SkiffScheduler
 import SkiffStorage
 
@@ -12,6 +13,8 @@ import SkiffStorage
 /// bootstrap objects; writes the admin kubeconfig.
 struct ControlPlane {
     var options: ServerOptions
+    /// `skiff up`: also run a node agent on this machine.
+    var node: NodeOptions? = nil
 
     func run() async throws {
         let logger = {
@@ -115,6 +118,19 @@ struct ControlPlane {
                                          logger: logger)
             group.addTask { try await batch.run() }
             // END batch controllers
+            // BEGIN node agent (SkiffNodeAgent): `skiff up` runs this machine's Pods
+            if let node {
+                if let why = node.unavailable {
+                    logger.warning("running without a node agent", metadata: ["reason": "\(why)"])
+                } else {
+                    let agent = try NodeAgent(configuration: node.configuration(dataDir: dataDir),
+                                              client: Client(transport: InProcessTransport(api: api, bearerToken: token),
+                                                             userAgent: "kubelet/v1.33.0 (linux/amd64) skiff"),
+                                              logger: logger)
+                    group.addTask { try await agent.run() }
+                }
+            }
+            // END node agent
             try await group.next()  // a signal, or a service that stopped
             logger.info("shutting down")
             group.cancelAll()

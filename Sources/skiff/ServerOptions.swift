@@ -50,8 +50,9 @@ struct Server: AsyncParsableCommand {
 struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run a one-node cluster: the control plane and everything Skiff has on this machine.")
     @OptionGroup var options: ServerOptions
+    @OptionGroup var node: NodeOptions
 
     func run() async throws {
-        try await ControlPlane(options: options).run()
+        try await ControlPlane(options: options, node: node).run()
     }
 }

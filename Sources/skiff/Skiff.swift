@@ -5,7 +5,7 @@ struct Skiff: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skiff",
         abstract: "A small Kubernetes: API server, store and controllers in one binary.",
-        subcommands: [Server.self, Up.self, Sim.self, ImageCommand.self, Version.self]
+        subcommands: [Server.self, Up.self, AgentCommand.self, Sim.self, ImageCommand.self, Version.self]
     )
 }
 

@@ -32,13 +32,26 @@ final class RuntimeFixture: @unchecked Sendable {
             try fm.createDirectory(atPath: "\(rootfs)/\(d)", withIntermediateDirectories: true)
         }
         try fm.createDirectory(atPath: logs, withIntermediateDirectories: true)
-        // A hard link, when /tmp allows it: a copy is written through a descriptor that a process
-        // spawned meanwhile by another test could inherit, and exec would then fail with ETXTBSY.
-        if link(Self.busybox, "\(rootfs)/bin/busybox") != 0 {
-            try fm.copyItem(atPath: Self.busybox, toPath: "\(rootfs)/bin/busybox")
-        }
+        try Self.copyCloseOnExec(Self.busybox, to: "\(rootfs)/bin/busybox")
         for a in Self.applets { try fm.createSymbolicLink(atPath: "\(rootfs)/bin/\(a)", withDestinationPath: "busybox") }
         runtime = try RuncRuntime(dataDir: "\(dir)/data")
+    }
+
+    /// Copies a file through close-on-exec descriptors. (FileManager's copy leaves its write
+    /// descriptor inheritable: a runc spawned meanwhile by a parallel test passes it on to its
+    /// container, and exec'ing the copy then fails with ETXTBSY while that container lives.)
+    static func copyCloseOnExec(_ source: String, to target: String) throws {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        let output = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        defer { close(input); close(output) }
+        guard input >= 0, output >= 0 else { throw RuntimeError("copy \(source) to \(target): \(String(cString: strerror(errno)))") }
+        var buf = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            guard buf.withUnsafeBytes({ write(output, $0.baseAddress, n) }) == n else { throw RuntimeError("write \(target)") }
+        }
     }
 
     func spec(_ name: String, _ args: [String]) -> ContainerSpec {

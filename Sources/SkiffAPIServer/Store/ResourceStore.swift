@@ -159,7 +159,10 @@ public final class ResourceStore: Sendable {
             manager?.trackUpdate(&obj, old: old, type: type)
             if obj == old { return old }  // nothing changed: no write, same resourceVersion
             if dryRun { return obj }
+            // As kube-apiserver's shouldDeleteDuringUpdate: not while a graceful deletion is pending
+            // (a Pod's kubelet writes status until it deletes the Pod with grace period 0).
             if obj["metadata", "deletionTimestamp"] != nil, (obj["metadata", "finalizers"]?.array ?? []).isEmpty,
+               (old["metadata", "deletionGracePeriodSeconds"]?.int ?? 0) == 0,
                !type.strategy.awaitsFinalization(obj) {
                 return try await deleteNow(type, key: key, name: name, expected: oldRev)
             }

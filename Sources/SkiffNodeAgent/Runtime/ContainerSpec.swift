@@ -55,6 +55,8 @@ public enum NamespaceMode: Sendable, Hashable {
     case own
     /// Join the namespaces of this process (`/proc/<pid>/ns/{net,ipc,uts}`).
     case joinProcess(Int32)
+    /// Join the namespaces pinned at these paths (a `PodSandbox`); nil shares the host's.
+    case joinPaths(net: String?, ipc: String?, uts: String?)
 }
 
 /// Everything the runtime needs to run one container; derived from a Pod's container.

@@ -27,6 +27,10 @@ public enum OCIBundle {
             namespaces += ["net": "network", "ipc": "ipc", "uts": "uts"].sorted { $0.key < $1.key }.map {
                 ns($0.value, path: "/proc/\(pid)/ns/\($0.key)")
             }
+        case .joinPaths(let net, let ipc, let uts):
+            if let net { namespaces.append(ns("network", path: net)) }
+            if let ipc { namespaces.append(ns("ipc", path: ipc)) }
+            if let uts { namespaces.append(ns("uts", path: uts)) }
         }
 
         var linux: JSON = .object([

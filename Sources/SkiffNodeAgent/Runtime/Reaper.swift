@@ -48,7 +48,9 @@ final class ExitWatch: @unchecked Sendable {
     func begin() {
         Thread.detachNewThread { [self] in
             var status = Reaper.waitBlocking(pid: pid)
-            status.oomKilled = status.signal == SIGKILL && oomKills() > 0
+            // An adopted container's code is unknown (-1), but an OOM kill still shows in its cgroup.
+            status.oomKilled = (status.signal == SIGKILL || status.exitCode < 0) && oomKills() > 0
+            if status.exitCode < 0 && status.oomKilled { status = ExitStatus(exitCode: 137, signal: SIGKILL, oomKilled: true) }
             log.drain(timeout: 2)
             let ws: [CheckedContinuation<ExitStatus, Never>] = lock.withLock {
                 exit = status

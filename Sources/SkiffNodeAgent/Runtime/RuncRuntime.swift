@@ -56,19 +56,23 @@ public final class RuncRuntime: ContainerRuntime, @unchecked Sendable {
         spec.oomScoreAdj = max(spec.oomScoreAdj, minOOMScoreAdj)
         try OCIBundle.write(spec, rootfs: rootfs, bundle: dir)
         let log = try CRILogWriter(path: logPath)
-        var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
-        guard skiff_pipe_cloexec(&outPipe) == 0, skiff_pipe_cloexec(&errPipe) == 0 else {
-            throw RuntimeError("pipe: \(String(cString: strerror(errno)))")
+        // stdout and stderr are FIFOs in the bundle rather than pipes: the container holds them
+        // open read-write, so it never gets SIGPIPE while the agent restarts (its output waits in
+        // the FIFO), and a restarted agent reopens them to go on copying (`adopt`).
+        var readers: [Int32] = [], writers: [Int32] = []
+        for stream in ["stdout", "stderr"] {
+            let (r, w) = try Self.makeFIFO("\(dir)/\(stream).fifo")
+            readers.append(r)
+            writers.append(w)
         }
         let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
         let args = ["--log", "\(dir)/runc.log", "--log-format", "json",
                     "create", "--bundle", dir, "--pid-file", "\(dir)/pid", id]
-        let status = try await run(args, stdin: devNull, stdout: outPipe[1], stderr: errPipe[1])
+        let status = try await run(args, stdin: devNull, stdout: writers[0], stderr: writers[1])
         close(devNull)
-        close(outPipe[1])
-        close(errPipe[1])
-        log.copy(outPipe[0], stream: "stdout")
-        log.copy(errPipe[0], stream: "stderr")
+        for w in writers { close(w) }
+        log.copy(readers[0], stream: "stdout")
+        log.copy(readers[1], stream: "stderr")
         guard status == 0 else {
             log.drain(timeout: 1)
             throw RuntimeError("runc create \(id): \(lastError(dir))")
@@ -77,6 +81,41 @@ public final class RuncRuntime: ContainerRuntime, @unchecked Sendable {
             throw RuntimeError("runc create \(id): no pid file")
         }
         let watch = ExitWatch(pid: pid, log: log, memoryCgroup: Self.memoryCgroup(spec.cgroupsPath))
+        lock.withLock { exits[id] = watch }
+        watch.begin()
+    }
+
+    /// A FIFO at `path` (replacing any file there): a blocking read end for the agent and a
+    /// read-write end for the container.
+    static func makeFIFO(_ path: String) throws -> (Int32, Int32) {
+        unlink(path)
+        guard mkfifo(path, 0o600) == 0 else { throw RuntimeError("mkfifo \(path): \(String(cString: strerror(errno)))") }
+        return (try openFIFOReader(path), open(path, O_RDWR | O_CLOEXEC))
+    }
+
+    /// Opens a FIFO's read end without waiting for a writer, then makes reads block.
+    static func openFIFOReader(_ path: String) throws -> Int32 {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw RuntimeError("open \(path): \(String(cString: strerror(errno)))") }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        return fd
+    }
+
+    /// Takes over a container another agent process created (found with `list` after a
+    /// restart): its output is copied to `logPath` again from the bundle's FIFOs, and `wait`
+    /// works for it. That process was the container's parent, so its exit code is lost:
+    /// `wait` reports exit code -1 once the process is gone (an OOM kill is still recognised).
+    public func adopt(id: String, logPath: String, cgroupsPath: String) throws {
+        if lock.withLock({ exits[id] }) != nil { return }
+        let dir = bundle(id)
+        guard let pidText = FileSystem.read("\(dir)/pid"), let pid = Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw RuntimeError("adopt \(id): no pid file")
+        }
+        let log = try CRILogWriter(path: logPath)
+        for stream in ["stdout", "stderr"] where FileSystem.exists("\(dir)/\(stream).fifo") {
+            log.copy(try Self.openFIFOReader("\(dir)/\(stream).fifo"), stream: stream)
+        }
+        let watch = ExitWatch(pid: pid, log: log, memoryCgroup: Self.memoryCgroup(cgroupsPath))
         lock.withLock { exits[id] = watch }
         watch.begin()
     }

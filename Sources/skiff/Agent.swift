@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SkiffClient
+import SkiffNodeAgent
+
+/// Flags of the node agent, shared by `skiff agent` and `skiff up`.
+struct NodeOptions: ParsableArguments {
+    @Option(help: "The Node's name (default: this machine's host name).")
+    var nodeName: String?
+
+    @Option(help: "The Node's InternalIP (default: the first non-loopback IPv4 address, else 127.0.0.1).")
+    var nodeIp: String?
+
+    @Option(help: "A registry (HOST:PORT) to pull from over plain HTTP; repeat for several.")
+    var insecureRegistry: [String] = []
+
+    @Option(help: "The runc binary (default: runc on PATH).")
+    var runc: String?
+
+    var resolvedNodeName: String {
+        if let n = nodeName, !n.isEmpty { return n }
+        var name = [CChar](repeating: 0, count: 256)
+        guard gethostname(&name, 255) == 0 else { return "localhost" }
+        let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).lowercased()
+        return host.isEmpty ? "localhost" : host
+    }
+
+    /// Why this machine cannot run a node agent, or nil when it can.
+    var unavailable: String? {
+        if getuid() != 0 { return "not running as root (containers need root)" }
+        if let r = runc { return FileManager.default.isExecutableFile(atPath: r) ? nil : "runc not found at \(r)" }
+        return RuncRuntime.findOnPath("runc") == nil ? "runc is not installed (apt-get install runc)" : nil
+    }
+
+    func configuration(dataDir: String) -> NodeAgent.Configuration {
+        var c = NodeAgent.Configuration(nodeName: resolvedNodeName, dataDir: dataDir)
+        c.nodeIP = nodeIp
+        c.insecureRegistries = insecureRegistry
+        c.runcPath = runc
+        return c
+    }
+}
+
+/// `skiff agent`: a node joining a running server.
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent", abstract: "Run a node agent: join a server and run the Pods bound to this node as containers.")
+
+    @Option(help: "The API server URL (default: the kubeconfig's).")
+    var server: String?
+
+    @Option(help: "A bearer token for the API server (default: the kubeconfig's).")
+    var token: String?
+
+    @Option(help: "A kubeconfig to take the server, its CA and credentials from.")
+    var kubeconfig: String?
+
+    @Option(help: "The PEM file of the CA that signed the server's certificate (without --kubeconfig).")
+    var certificateAuthority: String?
+
+    @Option(help: "Where the agent keeps pods, images and runtime state (default: /var/lib/skiff as root, ~/.skiff otherwise).")
+    var dataDir: String?
+
+    @OptionGroup var node: NodeOptions
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel = "info"
+
+    func run() async throws {
+        var logger = Logger(label: "skiff-agent")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        if let why = node.unavailable { throw ValidationError("cannot run a node agent here: \(why)") }
+        var config: Kubeconfig
+        if let kubeconfig {
+            config = try Kubeconfig.load(path: kubeconfig)
+            if let server { config.server = server }
+        } else {
+            guard let server else { throw ValidationError("--server or --kubeconfig is required") }
+            var ca: [UInt8]?
+            if let path = certificateAuthority {
+                guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+                ca = Array(data)
+            }
+            config = Kubeconfig(server: server, certificateAuthorityData: ca)
+        }
+        if let token { config.token = token }
+        let transport = try HTTPTransport(configuration: try config.transportConfiguration())
+        let dir = dataDir ?? (getuid() == 0 ? "/var/lib/skiff" : NSHomeDirectory() + "/.skiff")
+        let agent = try NodeAgent(configuration: node.configuration(dataDir: dir),
+                                  client: Client(transport: transport, userAgent: "kubelet/v1.33.0 (linux/amd64) skiff"),
+                                  logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await Signals.termination() }
+            group.addTask { try await agent.run() }
+            try await group.next()
+            group.cancelAll()
+        }
+        await transport.shutdown()
+    }
+}
