@@ -248,6 +248,53 @@ def test_crash_loop_back_off(node):
     assert events and events[0]["type"] == "Warning"
 
 
+def running(node, name, timeout=30):
+    return wait_for(f"{name} Running",
+                    lambda: (lambda p: p if p["status"].get("phase") == "Running" else None)(node.get("pod", name)),
+                    timeout=timeout)
+
+
+def test_pods_get_ips_and_reach_each_other(node):
+    apply(node, pod("server", ["sh", "-c", "while true; do echo pong | nc -l -p 8080; done"]))
+    server = running(node, "server")
+    ip = server["status"]["podIP"]
+    assert ip.startswith("10.42.0.") and server["status"]["podIPs"] == [{"ip": ip}]
+    apply(node, pod("client", ["sh", "-c", f"sleep 1; echo ping | nc {ip} 8080; sleep 3600"]))
+    client = running(node, "client")
+    assert client["status"]["podIP"].startswith("10.42.0.") and client["status"]["podIP"] != ip
+    wait_for("pong from the server Pod", lambda: "pong" in log_of(node, client) or None)
+    assert node.get("node", "agent-test")["spec"]["podCIDR"] == "10.42.0.0/24"
+
+
+def test_service_account_token_and_config_map_volume(node):
+    node.kubectl("create", "configmap", "settings", "--from-literal=mode=fast")
+    p = pod("mounts", ["sh", "-c", "cd /var/run/secrets/kubernetes.io/serviceaccount && echo ns=$(cat namespace); "
+                                   "head -c 3 token; echo; grep -c BEGIN ca.crt; echo mode=$(cat /etc/settings/mode); "
+                                   "sleep 3600"])
+    p["spec"]["volumes"] = [{"name": "settings", "configMap": {"name": "settings"}}]
+    p["spec"]["containers"][0]["volumeMounts"] = [{"name": "settings", "mountPath": "/etc/settings"}]
+    apply(node, p)
+    p = running(node, "mounts")
+    assert any(v["name"].startswith("kube-api-access-") for v in p["spec"]["volumes"])
+    log = wait_for("the mounted files in the log", lambda: (lambda t: t if "mode=" in t else None)(log_of(node, p)))
+    assert "ns=default" in log and "eyJ" in log and "mode=fast" in log  # a JWT starts with eyJ
+    assert any(line.endswith(" 1") for line in log.splitlines())  # ca.crt holds the cluster CA
+
+
+def test_missing_config_map_is_a_failed_mount(node):
+    p = pod("nomount", ["sh", "-c", "sleep 3600"])
+    p["spec"]["volumes"] = [{"name": "gone", "configMap": {"name": "does-not-exist"}}]
+    p["spec"]["containers"][0]["volumeMounts"] = [{"name": "gone", "mountPath": "/etc/gone"}]
+    apply(node, p)
+
+    def failed_mount():
+        items = node.get("events", "--field-selector", "involvedObject.name=nomount,reason=FailedMount")["items"]
+        return items[0] if items else None
+    e = wait_for("a FailedMount event", failed_mount)
+    assert 'configmap "does-not-exist" not found' in e["message"] and e["type"] == "Warning"
+    assert node.get("pod", "nomount")["status"].get("phase") == "Pending"
+
+
 def test_secret_env_from(node):
     node.kubectl("create", "secret", "generic", "mysecret", "--from-literal=token=0123abcd")
     p = pod("envy", ["sh", "-c", "echo token=$token name=$(NAME); sleep 3600"])

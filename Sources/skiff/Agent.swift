@@ -18,6 +18,9 @@ struct NodeOptions: ParsableArguments {
     @Option(help: "The runc binary (default: runc on PATH).")
     var runc: String?
 
+    @Option(help: ArgumentHelp("The node's Pod address range(s), comma-separated (e.g. 10.42.0.0/24): Pods get their IPs from it through the CNI bridge plugin. `skiff up` defaults to 10.42.0.0/24; `skiff agent` without it gives Pods only loopback.", valueName: "cidr"))
+    var podCidr: String?
+
     var resolvedNodeName: String {
         if let n = nodeName, !n.isEmpty { return n }
         var name = [CChar](repeating: 0, count: 256)
@@ -33,8 +36,10 @@ struct NodeOptions: ParsableArguments {
         return RuncRuntime.findOnPath("runc") == nil ? "runc is not installed (apt-get install runc)" : nil
     }
 
-    func configuration(dataDir: String) -> NodeAgent.Configuration {
+    func configuration(dataDir: String, defaultPodCIDR: String? = nil) -> NodeAgent.Configuration {
         var c = NodeAgent.Configuration(nodeName: resolvedNodeName, dataDir: dataDir)
+        c.podCIDRs = (podCidr ?? defaultPodCIDR ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
         c.nodeIP = nodeIp
         c.insecureRegistries = insecureRegistry
         c.runcPath = runc

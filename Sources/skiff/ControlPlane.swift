@@ -123,7 +123,7 @@ struct ControlPlane {
                 if let why = node.unavailable {
                     logger.warning("running without a node agent", metadata: ["reason": "\(why)"])
                 } else {
-                    let agent = try NodeAgent(configuration: node.configuration(dataDir: dataDir),
+                    let agent = try NodeAgent(configuration: node.configuration(dataDir: dataDir, defaultPodCIDR: "10.42.0.0/24"),
                                               client: Client(transport: InProcessTransport(api: api, bearerToken: token),
                                                              userAgent: "kubelet/v1.33.0 (linux/amd64) skiff"),
                                               logger: logger)

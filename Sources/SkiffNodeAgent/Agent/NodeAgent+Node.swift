@@ -17,9 +17,12 @@ extension NodeAgent {
         var labels = ["kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": arch,
                       "beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": arch]
         for (k, v) in configuration.labels { labels[k] = v }
-        let node: JSON = ["apiVersion": "v1", "kind": "Node",
+        var node: JSON = ["apiVersion": "v1", "kind": "Node",
                           "metadata": ["name": .string(name), "labels": JSON(labels),
                                        "annotations": ["node.alpha.kubernetes.io/ttl": "0"]]]
+        if let first = configuration.podCIDRs.first {
+            node["spec"] = ["podCIDR": .string(first), "podCIDRs": .array(configuration.podCIDRs.map { .string($0) })]
+        }
         var current: JSON
         do {
             current = try await client.create(.nodes, node)

@@ -52,6 +52,9 @@ public final class NodeAgent: Sendable {
         public var imageGCPeriod: Duration = .seconds(300)
         /// Extra labels for the Node.
         public var labels: [String: String] = [:]
+        /// The node's Pod address ranges (kubelet's `--pod-cidr`), written to `spec.podCIDRs`;
+        /// empty: Pods get only loopback.
+        public var podCIDRs: [String] = []
 
         public init(nodeName: String, dataDir: String) {
             self.nodeName = nodeName
@@ -77,8 +80,10 @@ public final class NodeAgent: Sendable {
     let spawned: AsyncStream<PodWorker>
     let spawnedIn: AsyncStream<PodWorker>.Continuation
 
-    public init(configuration: Configuration, client: Client, network: any PodNetwork = LoopbackOnlyNetwork(),
-                volumes: any VolumeProvider = EmptyDirVolumes(), logger: Logger) throws {
+    /// `network` defaults to CNI networking on `configuration.podCIDRs` (loopback only when
+    /// there are none); `volumes` to every volume type, read from the API server.
+    public init(configuration: Configuration, client: Client, network: (any PodNetwork)? = nil,
+                volumes: (any VolumeProvider)? = nil, logger: Logger) throws {
         self.configuration = configuration
         self.client = client
         var logger = logger
@@ -88,8 +93,16 @@ public final class NodeAgent: Sendable {
         runtime = try RuncRuntime(dataDir: configuration.dataDir, runcPath: configuration.runcPath)
         images = try ImageStore(root: configuration.imagesDir ?? configuration.dataDir + "/images")
         registry = RegistryClient(configuration: .init(insecureRegistries: Set(configuration.insecureRegistries)))
-        self.network = network
-        self.volumes = volumes
+        if let network {
+            self.network = network
+        } else if configuration.podCIDRs.isEmpty {
+            self.network = LoopbackOnlyNetwork()
+        } else {
+            self.network = try CNINetwork(configuration: .init(podCIDRs: configuration.podCIDRs,
+                                                               dataDirectory: configuration.dataDir + "/cni"))
+        }
+        self.volumes = volumes ?? ClusterVolumes(podsDirectory: configuration.dataDir + "/pods", client: client,
+                                                 nodeName: configuration.nodeName)
         nodeIP = configuration.nodeIP ?? NodeStatus.defaultIP()
         (spawned, spawnedIn) = AsyncStream<PodWorker>.makeStream()
         events = EventWriter(client: client, node: configuration.nodeName, logger: logger)

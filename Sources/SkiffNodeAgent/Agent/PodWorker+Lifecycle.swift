@@ -29,6 +29,11 @@ extension PodWorker {
             do {
                 try await setUpSandbox()
                 break
+            } catch let error as VolumeError {
+                logger.warning("volume setup failed", metadata: ["error": "\(error)"])
+                event(warning: true, "FailedMount", error.description)
+                await pause(delay)
+                delay = min(delay * 2, 60)
             } catch {
                 logger.warning("pod sandbox setup failed", metadata: ["error": "\(error)"])
                 event(warning: true, "FailedCreatePodSandBox", "Failed to create pod sandbox: \(error)")
@@ -55,6 +60,20 @@ extension PodWorker {
             for i in apps.indices { group.addTask { _ = await self.supervise(.app, i) } }
         }
         await finishIfTerminal()
+    }
+
+    /// Keeps ConfigMap, Secret, downward API and projected volumes (and their tokens) current,
+    /// every minute as the kubelet's resync does, while the Pod runs.
+    func refreshVolumes() async {
+        while !terminating && !Task.isCancelled {
+            await pause(60)
+            guard sandboxReady, terminalPhase == nil, !terminating else { continue }
+            do {
+                try await agent.volumes.refresh(pod: pod, podDir: podDir)
+            } catch {
+                event(warning: true, "FailedMount", "\(error)")
+            }
+        }
     }
 
     /// Once no container will run again: the phase is final and the sandbox goes.

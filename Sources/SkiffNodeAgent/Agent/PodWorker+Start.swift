@@ -112,7 +112,7 @@ extension PodWorker {
             }
         }
         expanded["spec", list] = .array(containers)
-        var mounts = try await agent.volumes.mounts(pod: pod, container: c, podDir: podDir)
+        var mounts = try await agent.volumes.mounts(pod: pod, container: c, podDir: podDir, env: env)
         let hostNetwork = pod["spec", "hostNetwork"]?.bool ?? false
         if !hostNetwork && !mounts.contains(where: { $0.destination == "/etc/hosts" }) {
             mounts.append(MountSpec(destination: "/etc/hosts", source: podDir + "/etc-hosts", options: ["rbind", "rw"]))

@@ -107,6 +107,7 @@ actor PodWorker {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.writeStatuses() }
             group.addTask { await self.lifecycle() }
+            group.addTask { await self.refreshVolumes() }
             for await u in updates {
                 switch u {
                 case .pod(let p):

@@ -12,3 +12,10 @@ public protocol PodNetwork: Sendable {
     /// Detaches it and releases its IP; idempotent (a second call, or a call after the netns vanished, succeeds).
     func tearDown(pod: JSON, netnsPath: String) async throws
 }
+
+/// No Pod network configured: Pods have only loopback, and no Pod IP.
+public struct LoopbackOnlyNetwork: PodNetwork {
+    public init() {}
+    public func setUp(pod: JSON, netnsPath: String) async throws -> [String] { [] }
+    public func tearDown(pod: JSON, netnsPath: String) async throws {}
+}
