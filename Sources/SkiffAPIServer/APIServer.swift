@@ -10,10 +10,13 @@ public final class APIServer: Sendable {
         /// `gitVersion` and friends reported at `/version`.
         public var version: VersionInfo
         public var authenticator: TokenAuthenticator
+        /// How `pods/log`, `pods/exec` and `nodes/proxy` reach node agents.
+        public var kubelet: KubeletClientConfiguration
 
-        public init(version: VersionInfo = .current, authenticator: TokenAuthenticator) {
+        public init(version: VersionInfo = .current, authenticator: TokenAuthenticator, kubelet: KubeletClientConfiguration = .default) {
             self.version = version
             self.authenticator = authenticator
+            self.kubelet = kubelet
         }
     }
 
@@ -113,6 +116,12 @@ public final class APIServer: Sendable {
         case ("create", "binding"): response = try await bind(&context)
         case ("create", "eviction"): response = try await evict(&context)
         case ("update", "finalize"): response = try await finalize(&context)
+        case ("get", "log") where type.plural == "pods": response = try await podLog(&context)
+        case ("get", "exec"), ("create", "exec"), ("get", "attach"), ("create", "attach"), ("get", "portforward"), ("create", "portforward"):
+            guard type.plural == "pods" else { throw APIError.pathNotFound() }
+            response = try await podConnect(&context)
+        case (_, let sub) where type.plural == "nodes" && (sub == "proxy" || sub.hasPrefix("proxy/")):
+            response = try await nodeProxy(&context)
         default:
             throw APIError.pathNotFound()
         }
