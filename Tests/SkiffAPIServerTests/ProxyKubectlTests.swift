@@ -6,7 +6,7 @@ import Testing
 
 /// `kubectl logs` and `kubectl exec` through the API server to a node agent's `KubeletServer`,
 /// with the real kubectl (WebSocket `v5.channel.k8s.io` for exec, chunked HTTP for logs).
-@Suite(.serialized, .timeLimit(.minutes(3)), .enabled(if: FileManager.default.isExecutableFile(atPath: KubectlResult.path)))
+@Suite(.serialized, .timeLimit(.minutes(2)), .enabled(if: FileManager.default.isExecutableFile(atPath: KubectlResult.path)))
 struct ProxyKubectlTests {
     @Test func logsTailTimestampsLimitAndErrors() async throws {
         try await ProxyTestCluster.with { cluster in
@@ -82,6 +82,48 @@ struct ProxyKubectlTests {
             let wrong = try await cluster.kubectl(["exec", "web", "-c", "nope", "--", "true"])
             #expect(wrong.status != 0)
             #expect(wrong.stderr.contains("container nope is not valid for pod web"), "\(wrong.stderr)")
+        }
+    }
+
+    /// Every kubectl that speaks WebSocket for exec by default (1.30 on; older ones speak SPDY).
+    @Test(arguments: ["1.30", "1.31", "1.32", "1.33"])
+    func execAndLogsWithEachClientVersion(version: String) async throws {
+        let binary = "/usr/lib/google-cloud-sdk/bin/kubectl.\(version)"
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "kubectl \(version) is not installed")
+        try await ProxyTestCluster.with { cluster in
+            try await cluster.createPod("web", containers: ["main"])
+            try cluster.backend.run(pod: "web", container: "main", script: "echo hello; sleep 60")
+            let failed = try await cluster.kubectl(["exec", "web", "--", "sh", "-c", "echo out; echo err >&2; exit 7"], binary: binary)
+            #expect(failed.status == 7, "\(failed.stderr)")
+            #expect(failed.stdout == "out\n")
+            #expect(failed.stderr.hasPrefix("err\n"))
+            let piped = try await cluster.kubectl(["exec", "-i", "web", "--", "cat"], stdin: "in\n", binary: binary)
+            #expect(piped.status == 0 && piped.stdout == "in\n", "\(piped.stderr)")
+            #expect(try await cluster.kubectl(["logs", "web"], binary: binary).stdout == "hello\n")
+        }
+    }
+
+    @Test func largeStreamsAndCopy() async throws {
+        try await ProxyTestCluster.with { cluster in
+            try await cluster.createPod("web", containers: ["main"])
+            try cluster.backend.run(pod: "web", container: "main", script: "sleep 60")
+            let input = String(repeating: "0123456789abcdef", count: 65536)  // 1 MiB of stdin, in many messages
+            let counted = try await cluster.kubectl(["exec", "-i", "web", "--", "wc", "-c"], stdin: input)
+            #expect(counted.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1048576", "\(counted.stderr)")
+            let big = try await cluster.kubectl(["exec", "web", "--", "head", "-c", "3000000", "/dev/zero"])
+            #expect(big.status == 0 && big.stdout.utf8.count == 3_000_000)
+
+            // kubectl cp is tar over exec: out of the "container" and back in.
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skiff-cp-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            try "copied through exec\n".write(toFile: dir + "/source.txt", atomically: true, encoding: .utf8)
+            let out = try await cluster.kubectl(["cp", "web:\(dir)/source.txt", dir + "/fetched.txt"])
+            #expect(out.status == 0, "\(out.stderr)")
+            #expect(try String(contentsOfFile: dir + "/fetched.txt", encoding: .utf8) == "copied through exec\n")
+            let back = try await cluster.kubectl(["cp", dir + "/fetched.txt", "web:\(dir)/returned.txt"])
+            #expect(back.status == 0, "\(back.stderr)")
+            #expect(try String(contentsOfFile: dir + "/returned.txt", encoding: .utf8) == "copied through exec\n")
         }
     }
 

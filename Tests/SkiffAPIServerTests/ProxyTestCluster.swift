@@ -79,8 +79,8 @@ struct ProxyTestCluster: Sendable {
     }
 
     /// Runs the real kubectl against the API server; `stdin` is piped in and closed.
-    func kubectl(_ args: [String], stdin: String? = nil) async throws -> KubectlResult {
-        try await KubectlResult.run(["--kubeconfig", kubeconfig, "--request-timeout=30s"] + args, stdin: stdin)
+    func kubectl(_ args: [String], stdin: String? = nil, binary: String = KubectlResult.path) async throws -> KubectlResult {
+        try await KubectlResult.run(["--kubeconfig", kubeconfig, "--request-timeout=30s"] + args, stdin: stdin, binary: binary)
     }
 
     static func kubeconfigText(port: Int, caPEM: String) -> String {
@@ -117,9 +117,9 @@ struct KubectlResult: Sendable {
 
     /// Runs `kubectl` on threads of its own (never blocking the cooperative pool, which serves
     /// the in-process servers).
-    static func run(_ args: [String], stdin: String?) async throws -> KubectlResult {
+    static func run(_ args: [String], stdin: String?, binary: String = path) async throws -> KubectlResult {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
+        process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = args
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
@@ -127,8 +127,10 @@ struct KubectlResult: Sendable {
         process.standardInput = stdin == nil ? FileHandle.nullDevice : input
         try process.run()
         if let stdin {
-            input.fileHandleForWriting.write(Data(stdin.utf8))
-            try input.fileHandleForWriting.close()
+            Thread.detachNewThread {
+                input.fileHandleForWriting.write(Data(stdin.utf8))
+                try? input.fileHandleForWriting.close()
+            }
         }
         async let o = onThread { out.fileHandleForReading.readDataToEndOfFile() }
         async let e = onThread { err.fileHandleForReading.readDataToEndOfFile() }

@@ -52,7 +52,7 @@ public struct ExecSession: Sendable {
             inPipe[0] = open("/dev/null", O_RDONLY | O_CLOEXEC)
         }
         let env = environment ?? ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
-        let pid = withCStrings(arguments) { a in withCStrings(env) { e in skiff_spawn(path, a, e, inPipe[0], outPipe[1], errPipe[1]) } }
+        let pid = withCStrings(arguments) { a in withCStrings(env) { e in spawnClosingOthers(path, a, e, inPipe[0], outPipe[1], errPipe[1]) } }
         close(inPipe[0])
         close(outPipe[1])
         close(errPipe[1])
@@ -66,6 +66,41 @@ public struct ExecSession: Sendable {
         return ExecSession(stdin: stdin ? inPipe[1] : nil, stdout: outPipe[0], stderr: errPipe[0], wait: { await exit.code() })
     }
 }
+
+/// posix_spawn with `stdin`, `stdout`, `stderr` as 0, 1, 2, every other descriptor closed (so a
+/// session never holds another's pipe open), signals unblocked and at their defaults. Returns
+/// the pid, or -errno.
+func spawnClosingOthers(_ path: String, _ argv: UnsafePointer<UnsafeMutablePointer<CChar>?>, _ envp: UnsafePointer<UnsafeMutablePointer<CChar>?>,
+                        _ stdin: Int32, _ stdout: Int32, _ stderr: Int32) -> pid_t {
+    var actions = posix_spawn_file_actions_t()
+    var attr = posix_spawnattr_t()
+    posix_spawn_file_actions_init(&actions)
+    posix_spawnattr_init(&attr)
+    defer {
+        posix_spawn_file_actions_destroy(&actions)
+        posix_spawnattr_destroy(&attr)
+    }
+    var none = sigset_t(), all = sigset_t()
+    sigemptyset(&none)
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attr, &none)
+    posix_spawnattr_setsigdefault(&attr, &all)
+    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    posix_spawn_file_actions_adddup2(&actions, stdin, 0)
+    posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+    posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+    _ = closeFrom.map { $0(&actions, 3) }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, path, &actions, &attr, UnsafeMutablePointer(mutating: argv), UnsafeMutablePointer(mutating: envp))
+    return rc == 0 ? pid : -rc
+}
+
+/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later; not in Swift's view of
+/// the headers), nil where it is missing.
+nonisolated(unsafe) let closeFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+    guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+    return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+}()
 
 /// A child's exit code, collected once by a thread of its own and handed to every waiter.
 final class ProcessExit: @unchecked Sendable {
