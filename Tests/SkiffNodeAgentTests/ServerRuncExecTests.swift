@@ -26,9 +26,23 @@ struct ServerRuncExecTests {
             _ = await (Self.readAll(quiet.stdout!), Self.readAll(quiet.stderr!))
             #expect(await quiet.wait() == 0)
 
+            // With a terminal: input is echoed, output comes on the terminal, the exit code still arrives.
+            let tty = try await f.runtime.execSession(id: f.id("box"), args: ["sh", "-c", "read line; echo got:$line; exit 3"],
+                                                      tty: true, stdin: true)
+            tty.resize(width: 100, height: 30)
+            let terminal = try #require(tty.stdin)
+            #expect(FileDescriptorIO.writeAll(terminal, Array("abc\n".utf8)))
+            let screen = await Self.readAll(try #require(tty.stdout))
+            close(terminal)
+            #expect(screen.contains("got:abc\r\n"), "\(screen.debugDescription)")
+            #expect(await tty.wait() == 3)
+            #expect(tty.stderr == nil)
+            // runc's own failure comes back as the error, without waiting out the terminal.
+            let began = Date()
             await #expect(throws: RuntimeError.self) {
-                try await f.runtime.execSession(id: f.id("box"), args: ["sh"], tty: true, stdin: true)
+                try await f.runtime.execSession(id: f.id("box"), args: ["no-such-command"], tty: true, stdin: true)
             }
+            #expect(Date().timeIntervalSince(began) < 5)
             _ = try await f.runtime.stop(id: f.id("box"), grace: 0)
             await #expect(throws: RuntimeError.self) {
                 try await f.runtime.execSession(id: f.id("box"), args: ["true"], tty: false, stdin: false)
