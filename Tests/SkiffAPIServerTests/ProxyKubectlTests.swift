@@ -40,6 +40,12 @@ struct ProxyKubectlTests {
             let invalid = try await cluster.kubectl(["get", "--raw", "/api/v1/namespaces/default/pods/web/log?tailLines=-1"])
             #expect(invalid.stderr.contains("tailLines: Invalid value: -1: must be greater than or equal to 0"), "\(invalid.stderr)")
 
+            // The agent does not know the container: its 404 as kube-apiserver reports it.
+            try await cluster.createPod("ghost", containers: ["main"])
+            let ghost = try await cluster.kubectl(["logs", "ghost"])
+            #expect(ghost.status != 0)
+            #expect(ghost.stderr.contains("the server could not find the requested resource ( pods/log ghost)"), "\(ghost.stderr)")
+
             // Not on a node yet: an empty log, as kube-apiserver answers.
             try await cluster.createPod("pending", containers: ["main"], node: nil)
             let pending = try await cluster.kubectl(["logs", "pending"])

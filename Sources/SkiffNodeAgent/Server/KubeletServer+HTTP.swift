@@ -18,7 +18,8 @@ extension KubeletServer {
                         guard let h = head else { continue }
                         head = nil
                         try await respond(to: h, outbound, isActive: { connection.channel.isActive })
-                        if !h.isKeepAlive { return }
+                        // After a refused upgrade request the decoder reads no further requests.
+                        if !h.isKeepAlive || !h.headers["upgrade"].isEmpty { return }
                     }
                 }
             }
