@@ -144,5 +144,3 @@ struct KubectlResult: Sendable {
     }
 }
 
-extension Process: @retroactive @unchecked Sendable {}
-extension Pipe: @retroactive @unchecked Sendable {}

@@ -97,7 +97,7 @@ func spawnClosingOthers(_ path: String, _ argv: UnsafePointer<UnsafeMutablePoint
 
 /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later; not in Swift's view of
 /// the headers), nil where it is missing.
-nonisolated(unsafe) let closeFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+let closeFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
     guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
     return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
 }()
