@@ -15,13 +15,17 @@ public final class APIServer: Sendable {
         /// Kubernetes' `ServiceAccount` admission plugin on Pod create (default account, the
         /// account must exist, the `kube-api-access-*` volume). Off unless turned on.
         public var serviceAccountAdmission: Bool
+        /// How `pods/log`, `pods/exec` and `nodes/proxy` reach node agents.
+        public var kubelet: KubeletClientConfiguration
 
         public init(version: VersionInfo = .current, authenticator: TokenAuthenticator,
-                    serviceAccountTokens: ServiceAccountTokens? = nil, serviceAccountAdmission: Bool = false) {
+                    serviceAccountTokens: ServiceAccountTokens? = nil, serviceAccountAdmission: Bool = false,
+                    kubelet: KubeletClientConfiguration = .default) {
             self.version = version
             self.authenticator = authenticator
             self.serviceAccountTokens = serviceAccountTokens
             self.serviceAccountAdmission = serviceAccountAdmission
+            self.kubelet = kubelet
         }
     }
 
@@ -124,6 +128,12 @@ public final class APIServer: Sendable {
         case ("create", "eviction"): response = try await evict(&context)
         case ("update", "finalize"): response = try await finalize(&context)
         case ("create", "token"): response = try await createToken(&context)
+        case ("get", "log") where type.plural == "pods": response = try await podLog(&context)
+        case ("get", "exec"), ("create", "exec"), ("get", "attach"), ("create", "attach"), ("get", "portforward"), ("create", "portforward"):
+            guard type.plural == "pods" else { throw APIError.pathNotFound() }
+            response = try await podConnect(&context)
+        case (_, let sub) where type.plural == "nodes" && (sub == "proxy" || sub.hasPrefix("proxy/")):
+            response = try await nodeProxy(&context)
         default:
             throw APIError.pathNotFound()
         }

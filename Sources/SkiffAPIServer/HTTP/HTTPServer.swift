@@ -33,7 +33,7 @@ public struct HTTPServer: Sendable {
         self.handler = handler
     }
 
-    typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+    typealias Connection = NIOAsyncChannel<ServerInbound, ServerOutbound>
 
     /// Binds and serves until cancelled. `onBound` is called with the bound port once listening.
     public func run(onBound: @Sendable (Int) -> Void = { _ in }) async throws {
@@ -47,7 +47,16 @@ public struct HTTPServer: Sendable {
                     if let tls {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
                     }
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    // configureHTTPServerPipeline's handlers, with a decoder that hands on the bytes
+                    // after an upgrade request, and the switch that can take them out again.
+                    let encoder = HTTPResponseEncoder()
+                    let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
+                    let pipelining = HTTPServerPipelineHandler()
+                    let validator = NIOHTTPResponseHeadersValidator()
+                    let errors = HTTPServerProtocolErrorHandler()
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandlers([encoder, decoder, pipelining, validator, errors])
+                    try sync.addHandler(HTTPUpgradeSwitch(httpHandlers: [pipelining, validator, errors, encoder, decoder]))
                     return try Connection(wrappingChannelSynchronously: channel)
                 }
             }
@@ -63,14 +72,14 @@ public struct HTTPServer: Sendable {
 
     func serve(_ connection: Connection) async {
         do {
-            let peer = try? await connection.channel.pipeline.handler(type: NIOSSLServerHandler.self).get()
-            _ = peer
             let info = ConnectionInfo(peerCertificate: nil)
             try await connection.executeThenClose { inbound, outbound in
                 var head: HTTPRequestHead?
                 var body: [UInt8] = []
                 var tooLarge = false
-                for try await part in inbound {
+                var parts = inbound.makeAsyncIterator()
+                while let next = try await parts.next() {
+                    guard case .http(let part) = next else { continue }
                     switch part {
                     case .head(let h):
                         head = h
@@ -97,8 +106,14 @@ public struct HTTPServer: Sendable {
                             response = await handler(Request(method: h.method, uri: h.uri, headers: h.headers, body: body), info)
                         }
                         body = []
+                        if response.status == .switchingProtocols, let upgrade = response.upgrade {
+                            try await outbound.write(.upgrade(HTTPResponseHead(version: h.version, status: .switchingProtocols, headers: response.headers)))
+                            try await relay(upgrade, &parts, outbound, connection.channel)
+                            return
+                        }
                         try await write(response, for: h, to: outbound)
-                        if !h.isKeepAlive || tooLarge { return }
+                        // After an upgrade request the decoder reads no further requests.
+                        if !h.isKeepAlive || tooLarge || Request.isUpgrade(h.headers) { return }
                     }
                 }
             }
@@ -107,23 +122,48 @@ public struct HTTPServer: Sendable {
         }
     }
 
-    func write(_ response: Response, for request: HTTPRequestHead, to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>) async throws {
+    /// Hands an upgraded connection to `upgrade`: the client's bytes go to it as a stream until
+    /// the client closes or `upgrade` returns, which closes the connection.
+    func relay(_ upgrade: @escaping @Sendable (UpgradedConnection) async -> Void, _ parts: inout NIOAsyncChannelInboundStream<ServerInbound>.AsyncIterator,
+               _ outbound: NIOAsyncChannelOutboundWriter<ServerOutbound>, _ channel: any Channel) async throws {
+        let (bytes, continuation) = AsyncStream<[UInt8]>.makeStream()
+        let connection = UpgradedConnection(inbound: bytes) { chunk in
+            try await outbound.write(.raw(ByteBuffer(bytes: chunk)))
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await upgrade(connection)
+                channel.close(promise: nil)
+            }
+            do {
+                while let next = try await parts.next() {
+                    if case .raw(var buffer) = next, let chunk = buffer.readBytes(length: buffer.readableBytes) {
+                        continuation.yield(chunk)
+                    }
+                }
+            } catch {}
+            continuation.finish()
+            try await group.waitForAll()
+        }
+    }
+
+    func write(_ response: Response, for request: HTTPRequestHead, to outbound: NIOAsyncChannelOutboundWriter<ServerOutbound>) async throws {
         var headers = response.headers
         switch response.body {
         case .bytes(let bytes):
             headers.replaceOrAdd(name: "Content-Length", value: String(bytes.count))
-            try await outbound.write(.head(HTTPResponseHead(version: request.version, status: response.status, headers: headers)))
+            try await outbound.write(.http(.head(HTTPResponseHead(version: request.version, status: response.status, headers: headers))))
             if request.method != .HEAD && !bytes.isEmpty {
-                try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
+                try await outbound.write(.http(.body(.byteBuffer(ByteBuffer(bytes: bytes)))))
             }
-            try await outbound.write(.end(nil))
+            try await outbound.write(.http(.end(nil)))
         case .stream(let chunks):
             headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
-            try await outbound.write(.head(HTTPResponseHead(version: request.version, status: response.status, headers: headers)))
+            try await outbound.write(.http(.head(HTTPResponseHead(version: request.version, status: response.status, headers: headers))))
             for await chunk in chunks {
-                try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: chunk))))
+                try await outbound.write(.http(.body(.byteBuffer(ByteBuffer(bytes: chunk)))))
             }
-            try await outbound.write(.end(nil))
+            try await outbound.write(.http(.end(nil)))
         }
     }
 }

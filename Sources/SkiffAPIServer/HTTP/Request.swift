@@ -7,6 +7,8 @@ public struct Request: Sendable {
     /// The path without the query, percent-decoded per segment by the router.
     public var path: String
     public var query: [String: String]
+    /// The query as sent (without `?`), for handlers that need repeated keys or pass it on.
+    public var rawQuery: String
     public var headers: HTTPHeaders
     public var body: [UInt8]
     /// The authenticated identity; set by the authenticator before routing.
@@ -18,9 +20,11 @@ public struct Request: Sendable {
         self.body = body
         if let q = uri.firstIndex(of: "?") {
             path = String(uri[..<q])
+            rawQuery = String(uri[uri.index(after: q)...])
             query = Request.parseQuery(uri[uri.index(after: q)...])
         } else {
             path = uri
+            rawQuery = ""
             query = [:]
         }
     }
@@ -56,6 +60,15 @@ public struct Request: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Whether the request asks to switch protocols (`Connection: Upgrade` and an `Upgrade` header).
+    public var isUpgrade: Bool { Request.isUpgrade(headers) }
+
+    static func isUpgrade(_ headers: HTTPHeaders) -> Bool {
+        !headers["upgrade"].isEmpty && headers["connection"].contains { value in
+            value.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "upgrade" }
+        }
+    }
+
     public var contentType: String {
         (headers.first(name: "content-type") ?? "application/json").split(separator: ";").first
             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? "application/json"
@@ -72,6 +85,9 @@ public struct Response: Sendable {
     public var status: HTTPResponseStatus
     public var headers: HTTPHeaders
     public var body: Body
+    /// With status 101: takes over the connection once the response head is sent (the bytes
+    /// after it, both ways); the connection closes when it returns.
+    public var upgrade: (@Sendable (UpgradedConnection) async -> Void)?
 
     public init(status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:], body: Body = .bytes([])) {
         self.status = status

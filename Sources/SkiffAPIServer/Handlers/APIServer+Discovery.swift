@@ -12,6 +12,7 @@ extension APIServer {
         "attach": ("", "v1", "PodAttachOptions", ["create", "get"]),
         "portforward": ("", "v1", "PodPortForwardOptions", ["create", "get"]),
         "proxy": ("", "v1", "PodProxyOptions", ["create", "delete", "get", "head", "options", "patch", "put"]),
+        "nodes/proxy": ("", "v1", "NodeProxyOptions", ["create", "delete", "get", "head", "options", "patch", "put"]),
         "finalize": ("", "v1", "Namespace", ["update"]),
         "token": ("authentication.k8s.io", "v1", "TokenRequest", ["create"]),
     ]
@@ -48,7 +49,7 @@ extension APIServer {
             resources.append(r)
             for sub in t.subresources {
                 var s: JSON = ["name": .string("\(t.plural)/\(sub)"), "singularName": "", "namespaced": .bool(t.namespaced)]
-                if let k = Self.subresourceKinds[sub] {
+                if let k = (Self.subresourceKinds["\(t.plural)/\(sub)"] ?? Self.subresourceKinds[sub]) {
                     s["kind"] = .string(k.kind)
                     s["verbs"] = .array(k.verbs.map { .string($0) })
                     if k.group != group || k.version != version {
@@ -119,7 +120,7 @@ extension APIServer {
                     if !t.categories.isEmpty { r["categories"] = .array(t.categories.map { .string($0) }) }
                     if !t.subresources.isEmpty {
                         r["subresources"] = .array(t.subresources.map { sub in
-                            let k = Self.subresourceKinds[sub]
+                            let k = (Self.subresourceKinds["\(t.plural)/\(sub)"] ?? Self.subresourceKinds[sub])
                             return ["subresource": .string(sub),
                                     "responseKind": ["group": .string(k?.group ?? group), "version": .string(k?.version ?? v), "kind": .string(k?.kind ?? t.kind)],
                                     "verbs": .array((k?.verbs ?? ["get", "patch", "update"]).map { .string($0) })]
