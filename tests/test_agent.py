@@ -471,3 +471,24 @@ def test_agent_joins_a_server_and_cleans_up_pods_deleted_while_it_was_down(split
     wait_for("drop's container removed", lambda: leftovers(split, drop["metadata"]["uid"]) == [] or None, timeout=20)
     assert json.loads(split.runc("state", keep_id).stdout)["pid"] == keep_pid
     assert container_status(split.get("pod", "keep"))["restartCount"] == 0
+
+
+def test_kubectl_logs_and_exec(node):
+    """The seed's check, as a user makes it: the Secret in the environment and the
+    ServiceAccount token mounted, seen through `kubectl exec`; and `kubectl logs`."""
+    node.kubectl("create", "secret", "generic", "execsecret", "--from-literal=token=feedbeef")
+    p = pod("shell", ["sh", "-c", "echo started; sleep 3600"])
+    p["spec"]["containers"][0]["envFrom"] = [{"secretRef": {"name": "execsecret"}}]
+    apply(node, p)
+    running(node, "shell")
+    wait_for("kubectl logs", lambda: "started" in node.kubectl("logs", "shell")[1] or None)
+    _, out, _ = node.kubectl("exec", "shell", "--", "sh", "-c", "echo $token")
+    assert out.strip() == "feedbeef"
+    _, out, _ = node.kubectl("exec", "shell", "--", "cat", "/var/run/secrets/kubernetes.io/serviceaccount/token")
+    assert out.startswith("eyJ") and out.count(".") == 2
+    code, out, err = node.kubectl("exec", "shell", "--", "sh", "-c", "echo out; echo err >&2; exit 3", check=False)
+    assert code == 3 and out.strip() == "out" and "err" in err
+    _, out, _ = node.kubectl("exec", "-i", "shell", "--", "cat", input="piped\n")
+    assert out == "piped\n"
+    code, _, err = node.kubectl("logs", "shell", "-c", "nope", check=False)
+    assert code != 0 and "container nope is not valid for pod shell" in err

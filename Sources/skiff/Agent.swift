@@ -18,6 +18,9 @@ struct NodeOptions: ParsableArguments {
     @Option(help: "The runc binary (default: runc on PATH).")
     var runc: String?
 
+    @Option(help: "The port of the agent's API (logs, exec), kubelet's 10250.")
+    var kubeletPort = 10250
+
     @Option(help: ArgumentHelp("The node's Pod address range(s), comma-separated (e.g. 10.42.0.0/24): Pods get their IPs from it through the CNI bridge plugin. `skiff up` defaults to 10.42.0.0/24; `skiff agent` without it gives Pods only loopback.", valueName: "cidr"))
     var podCidr: String?
 
@@ -38,6 +41,7 @@ struct NodeOptions: ParsableArguments {
 
     func configuration(dataDir: String, defaultPodCIDR: String? = nil) -> NodeAgent.Configuration {
         var c = NodeAgent.Configuration(nodeName: resolvedNodeName, dataDir: dataDir)
+        c.kubeletPort = kubeletPort
         c.podCIDRs = (podCidr ?? defaultPodCIDR ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
         c.nodeIP = nodeIp

@@ -34,8 +34,12 @@ struct ControlPlane {
         let admin = UserInfo(name: "system:admin", groups: ["system:masters", "system:authenticated"])
         let serviceAccountKey = try ServiceAccountTokens.loadOrCreateKey(path: dataDir + "/tls/service-account.key")
         let serviceAccountTokens = try ServiceAccountTokens(keyPEM: serviceAccountKey, issuer: options.serviceAccountIssuer)
+        // The credential the API server presents to node agents for logs, exec and nodes/proxy.
+        let kubeletToken = try AdminToken.loadOrCreate(path: dataDir + "/kubelet.token")
         let api = APIServer(configuration: .init(authenticator: TokenAuthenticator(tokens: [token: admin]),
-                                                 serviceAccountTokens: serviceAccountTokens, serviceAccountAdmission: true),
+                                                 serviceAccountTokens: serviceAccountTokens, serviceAccountAdmission: true,
+                                                 kubelet: try KubeletClientConfiguration(caCertificatePEM: pki.caCertificatePEM,
+                                                                                         bearerToken: kubeletToken)),
                             registry: registry, store: store, logger: logger)
         let tls = try NIOSSLContext(configuration: .makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(pki.servingCertificatePEM.utf8)).map { .certificate($0) },
@@ -128,6 +132,13 @@ struct ControlPlane {
                                                              userAgent: "kubelet/v1.33.0 (linux/amd64) skiff"),
                                               logger: logger)
                     group.addTask { try await agent.run() }
+                    // The agent's API (logs, exec) on the API server's serving certificate, which
+                    // names this machine's addresses and is signed by the cluster CA.
+                    let kubelet = try KubeletServer(
+                        configuration: .init(port: node.kubeletPort, certificatePath: dataDir + "/tls/serving.crt",
+                                             keyPath: dataDir + "/tls/serving.key", bearerTokens: [kubeletToken]),
+                        backend: agent, logger: logger)
+                    group.addTask { try await kubelet.run() }
                 }
             }
             // END node agent

@@ -38,6 +38,9 @@ extension NodeAgent {
             if Namespaces.isPinned(podDir(uid) + "/ns/net") {
                 try? await network.tearDown(pod: ["metadata": ["uid": .string(uid)]], netnsPath: podDir(uid) + "/ns/net")
             }
+            do { try await volumes.tearDown(pod: ["metadata": ["uid": .string(uid)]], podDir: podDir(uid)) } catch {
+                logger.warning("volume teardown failed", metadata: ["uid": "\(uid)", "error": "\(error)"])
+            }
             PodSandbox.remove(podDir: podDir(uid))
             PodCgroups.removePod(podUID: uid)
             FileSystem.removeTree(podDir(uid))

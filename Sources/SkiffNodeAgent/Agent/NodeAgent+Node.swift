@@ -41,7 +41,7 @@ extension NodeAgent {
             "capacity": measured.capacity, "allocatable": measured.allocatable,
             "conditions": .array(measured.conditions(previous: previous, now: now)),
             "addresses": [["type": "InternalIP", "address": .string(nodeIP)], ["type": "Hostname", "address": .string(configuration.nodeName)]],
-            "daemonEndpoints": ["kubeletEndpoint": ["Port": 10250]],
+            "daemonEndpoints": ["kubeletEndpoint": ["Port": .int(Int64(configuration.kubeletPort))]],
             "nodeInfo": NodeStatus.nodeInfo(runtimeVersion: runtimeVersion, kubeletVersion: configuration.kubeletVersion),
         ]
         _ = try await client.patch(.nodes, name: configuration.nodeName, type: .merge, ["status": status], subresource: "status")

@@ -55,6 +55,8 @@ public final class NodeAgent: Sendable {
         /// The node's Pod address ranges (kubelet's `--pod-cidr`), written to `spec.podCIDRs`;
         /// empty: Pods get only loopback.
         public var podCIDRs: [String] = []
+        /// Where the agent's API (`KubeletServer`) listens, reported in `daemonEndpoints`.
+        public var kubeletPort = 10250
 
         public init(nodeName: String, dataDir: String) {
             self.nodeName = nodeName

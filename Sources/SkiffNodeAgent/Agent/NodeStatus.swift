@@ -99,12 +99,19 @@ struct NodeStatus {
     }
 
     /// The first non-loopback IPv4 address of this network namespace, else 127.0.0.1.
+    /// The first IPv4 address of this machine that is not loopback nor the Pod network's.
     static func defaultIP() -> String {
         var ifaddr: UnsafeMutablePointer<ifaddrs>?
         guard getifaddrs(&ifaddr) == 0 else { return "127.0.0.1" }
         defer { freeifaddrs(ifaddr) }
         var p = ifaddr
         while let a = p {
+            // The Pod network's own bridge and veths are not the node's address.
+            let interface = String(cString: a.pointee.ifa_name)
+            if interface == "skiff0" || interface.hasPrefix("veth") {
+                p = a.pointee.ifa_next
+                continue
+            }
             if let sa = a.pointee.ifa_addr, sa.pointee.sa_family == sa_family_t(AF_INET) {
                 var buf = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
                 sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
