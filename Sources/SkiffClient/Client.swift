@@ -32,6 +32,15 @@ public struct Client: Sendable {
 
     /// Lists objects: in `namespace`, or in all namespaces when it is nil.
     /// The list's `resourceVersion` is where a watch continues from.
+    /// `get`, but nil when the object does not exist (404).
+    public func getIfExists(_ resource: Resource, namespace: String? = nil, name: String) async throws -> JSON? {
+        do {
+            return try await get(resource, namespace: namespace, name: name)
+        } catch let e as APIError where e.isNotFound {
+            return nil
+        }
+    }
+
     public func list(_ resource: Resource, namespace: String? = nil, options: ListOptions = .init()) async throws -> ObjectList {
         let json = try await request("GET", resource.path(namespace: namespace), query: options.query(watch: false))
         return ObjectList(json)

@@ -95,7 +95,7 @@ struct AgentCommand: AsyncParsableCommand {
         }
         if let token { config.token = token }
         let transport = try HTTPTransport(configuration: try config.transportConfiguration())
-        let dir = dataDir ?? (getuid() == 0 ? "/var/lib/skiff" : NSHomeDirectory() + "/.skiff")
+        let dir = dataDir ?? DataDir.default
         let agent = try NodeAgent(configuration: node.configuration(dataDir: dir),
                                   client: Client(transport: transport, userAgent: "kubelet/v1.33.0 (linux/amd64) skiff"),
                                   logger: logger)

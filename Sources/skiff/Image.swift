@@ -13,7 +13,7 @@ struct ImageCommand: AsyncParsableCommand {
         var dataDir: String?
 
         func open() throws -> ImageStore {
-            let dir = dataDir ?? (getuid() == 0 ? "/var/lib/skiff" : NSHomeDirectory() + "/.skiff")
+            let dir = dataDir ?? DataDir.default
             return try ImageStore(root: dir + "/images")
         }
     }

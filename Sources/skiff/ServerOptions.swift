@@ -32,10 +32,12 @@ struct ServerOptions: ParsableArguments {
     var terminatedPodGcThreshold = 12500
     // END cluster controller flags
 
-    var resolvedDataDir: String {
-        if let d = dataDir { return d }
-        return getuid() == 0 ? "/var/lib/skiff" : NSHomeDirectory() + "/.skiff"
-    }
+    var resolvedDataDir: String { dataDir ?? DataDir.default }
+}
+
+/// Where Skiff keeps its state unless `--data-dir` says otherwise.
+enum DataDir {
+    static var `default`: String { getuid() == 0 ? "/var/lib/skiff" : NSHomeDirectory() + "/.skiff" }
 }
 
 struct Server: AsyncParsableCommand {

@@ -42,28 +42,20 @@ public final class ClusterVolumes: VolumeProvider {
 struct ClientVolumeSource: VolumeObjectSource {
     let client: Client
 
-    func optional(_ resource: Resource, namespace: String?, name: String) async throws -> JSON? {
-        do {
-            return try await client.get(resource, namespace: namespace, name: name)
-        } catch let e as APIError where e.isNotFound {
-            return nil
-        }
-    }
-
     func configMap(namespace: String, name: String) async throws -> JSON? {
-        try await optional(.configMaps, namespace: namespace, name: name)
+        try await client.getIfExists(.configMaps, namespace: namespace, name: name)
     }
 
     func secret(namespace: String, name: String) async throws -> JSON? {
-        try await optional(.secrets, namespace: namespace, name: name)
+        try await client.getIfExists(.secrets, namespace: namespace, name: name)
     }
 
     func persistentVolumeClaim(namespace: String, name: String) async throws -> JSON? {
-        try await optional(.persistentVolumeClaims, namespace: namespace, name: name)
+        try await client.getIfExists(.persistentVolumeClaims, namespace: namespace, name: name)
     }
 
     func persistentVolume(name: String) async throws -> JSON? {
-        try await optional(.persistentVolumes, namespace: nil, name: name)
+        try await client.getIfExists(.persistentVolumes, namespace: nil, name: name)
     }
 
     func serviceAccountToken(namespace: String, serviceAccount: String, audiences: [String], expirationSeconds: Int64,

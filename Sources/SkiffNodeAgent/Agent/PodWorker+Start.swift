@@ -140,11 +140,7 @@ extension PodWorker {
     }
 
     func getOptional(_ resource: Resource, _ objectName: String) async throws -> JSON? {
-        do {
-            return try await agent.client.get(resource, namespace: namespace, name: objectName)
-        } catch let e as APIError where e.isNotFound {
-            return nil
-        }
+        try await agent.client.getIfExists(resource, namespace: namespace, name: objectName)
     }
 
     static func imageID(_ image: ImageStore.Image) -> String {
