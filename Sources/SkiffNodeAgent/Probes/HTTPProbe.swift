@@ -1,0 +1,79 @@
+import Glibc
+import NIOCore
+import NIOPosix
+import NIOSSL
+import SkiffClient
+
+/// One httpGet probe: a GET to `scheme://host:port/path` with the probe's headers, as the
+/// kubelet sends it (`User-Agent: kube-probe/1.33`, `Accept: */*`, no keep-alive; HTTPS without
+/// certificate verification). 200-399 is success. Redirects are not followed: a 3xx succeeds.
+struct HTTPProbe: Sendable {
+    var host: String
+    var port: Int
+    var path: String
+    var scheme: String
+    var headers: [Probe.Header]
+
+    var url: String {
+        let h = host.contains(":") ? "[\(host)]" : host
+        return "\(scheme.lowercased())://\(h):\(port)\(path)"
+    }
+
+    func run(timeout: Double) async -> ProbeResult {
+        let transport: HTTPTransport
+        do {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.certificateVerification = .none
+            var config = HTTPTransport.Configuration(scheme: scheme == "HTTPS" ? "https" : "http", host: host, port: port, tls: tls)
+            config.maxIdleConnections = 0
+            config.connectTimeout = .milliseconds(Int64(timeout * 1000))
+            transport = try HTTPTransport(configuration: config)
+        } catch {
+            return .failure("Get \"\(url)\": \(error)")
+        }
+        var request = TransportRequest(method: "GET", path: path, headers: ["User-Agent": "kube-probe/1.33", "Accept": "*/*"])
+        for h in headers {
+            // A header the probe sets replaces the default of the same name.
+            if let k = request.headers.keys.first(where: { $0.lowercased() == h.name.lowercased() }) { request.headers[k] = nil }
+            request.headers[h.name] = h.value
+        }
+        request.headers["Connection"] = "close"
+        let sent = request
+        let outcome: Result<Int, any Error>? = await withTimeout(seconds: timeout) {
+            do {
+                let stream = try await transport.stream(sent)
+                stream.cancel()
+                return .success(stream.status)
+            } catch {
+                return .failure(error)
+            }
+        }
+        await transport.shutdown()
+        switch outcome {
+        case nil:
+            return .failure("Get \"\(url)\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)")
+        case .failure(let error)?:
+            return .failure("Get \"\(url)\": \(NetworkProbeError.describe(error, host: host, port: port))")
+        case .success(let status)?:
+            if (200..<400).contains(status) { return .success() }
+            return .failure("HTTP probe failed with statuscode: \(status)")
+        }
+    }
+}
+
+/// Go-like wording for connection errors (`dial tcp 10.42.0.5:80: connect: connection refused`).
+enum NetworkProbeError {
+    static func describe(_ error: any Error, host: String, port: Int) -> String {
+        let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        if let e = error as? NIOConnectionError, let first = e.connectionErrors.first {
+            return describe(first.error, host: host, port: port)
+        }
+        if let e = error as? IOError {
+            return "dial tcp \(address): connect: \(String(cString: strerror(e.errnoCode)).lowercased())"
+        }
+        if let e = error as? ChannelError, case .connectTimeout = e {
+            return "dial tcp \(address): i/o timeout"
+        }
+        return "\(error)"
+    }
+}
