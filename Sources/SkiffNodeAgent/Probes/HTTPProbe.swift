@@ -65,6 +65,9 @@ struct HTTPProbe: Sendable {
 enum NetworkProbeError {
     static func describe(_ error: any Error, host: String, port: Int) -> String {
         let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        if let e = error as? ClientError, let cause = e.cause {
+            return describe(cause, host: host, port: port)
+        }
         if let e = error as? NIOConnectionError, let first = e.connectionErrors.first {
             return describe(first.error, host: host, port: port)
         }
