@@ -2,6 +2,9 @@
 tcpSocket, with real runc containers under `skiff up` in a network namespace this test creates
 (the fixture and helpers are test_agent's). Needs root, runc, umoci, busybox-static, ip and nsenter.
 """
+import os
+import time
+
 from test_agent import apply, container_status, node, pod, pytestmark, running, wait_for  # noqa: F401
 
 
@@ -99,7 +102,6 @@ def test_tcp_socket_liveness_on_an_open_port_keeps_running(node):
     p = pod("tcpok", SERVE)
     apply(node, with_probe(p, "livenessProbe", {"tcpSocket": {"port": 8080}, "periodSeconds": 1, "failureThreshold": 1}))
     running(node, "tcpok")
-    import time
     time.sleep(4)
     cs = container_status(node.get("pod", "tcpok"))
     assert cs["restartCount"] == 0 and cs["ready"] and "running" in cs["state"]
@@ -129,3 +131,38 @@ def test_startup_probe_failure_kills(node):
              timeout=30)
     killing = [e["message"] for e in events(node, "never", "Killing")]
     assert "Container main failed startup probe, will be restarted" in killing
+
+
+def test_exec_probe_timeout_fails_and_restarts(node):
+    p = pod("slowprobe", ["sleep", "3600"], grace=1)
+    apply(node, with_probe(p, "livenessProbe", {"exec": {"command": ["sleep", "30"]}, "timeoutSeconds": 1,
+                                                "periodSeconds": 1, "failureThreshold": 2}))
+    wait_for("a restart after exec probe timeouts",
+             lambda: (lambda c: c if c and c["restartCount"] >= 1 else None)(container_status(node.get("pod", "slowprobe"))),
+             timeout=30)
+    ev = events(node, "slowprobe", "Unhealthy")
+    assert ev and ev[0]["message"] == 'Liveness probe failed: command "sleep 30" timed out', ev
+
+
+def test_timed_out_probe_commands_are_killed(node):
+    p = pod("timeouts", ["sleep", "3600"])
+    apply(node, with_probe(p, "readinessProbe", {"exec": {"command": ["sleep", "31"]}, "timeoutSeconds": 1, "periodSeconds": 1}))
+    running(node, "timeouts")
+    wait_for("a readiness timeout", lambda: events(node, "timeouts", "Unhealthy"), timeout=15)
+    time.sleep(5)
+    # One probe a second, each timing out after 1 s: left running, they would pile up.
+    assert len(probe_commands(["sleep", "31"])) <= 2
+    assert events(node, "timeouts", "Unhealthy")[0]["message"] == 'Readiness probe failed: command "sleep 31" timed out'
+    assert not container_status(node.get("pod", "timeouts"))["ready"]
+
+
+def probe_commands(argv):
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if f.read().split(b"\0")[:-1] == [a.encode() for a in argv]:
+                    found.append(pid)
+        except OSError:
+            pass
+    return found
