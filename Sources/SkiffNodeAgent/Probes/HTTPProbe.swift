@@ -7,6 +7,7 @@ import SkiffClient
 /// One httpGet probe: a GET to `scheme://host:port/path` with the probe's headers, as the
 /// kubelet sends it (`User-Agent: kube-probe/1.33`, `Accept: */*`, no keep-alive; HTTPS without
 /// certificate verification). 200-399 is success. Redirects are not followed: a 3xx succeeds.
+/// A `Host` among the probe's headers is not sent (the transport sends the address's).
 struct HTTPProbe: Sendable {
     var host: String
     var port: Int
@@ -32,7 +33,9 @@ struct HTTPProbe: Sendable {
             return .failure("Get \"\(url)\": \(error)")
         }
         var request = TransportRequest(method: "GET", path: path, headers: ["User-Agent": "kube-probe/1.33", "Accept": "*/*"])
-        for h in headers {
+        // The transport sends the Host header of the address (a probe's own `Host` would be a
+        // second one, which servers reject): it is left out.
+        for h in headers where h.name.lowercased() != "host" {
             // A header the probe sets replaces the default of the same name.
             if let k = request.headers.keys.first(where: { $0.lowercased() == h.name.lowercased() }) { request.headers[k] = nil }
             request.headers[h.name] = h.value
