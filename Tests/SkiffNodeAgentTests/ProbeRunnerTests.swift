@@ -59,6 +59,33 @@ struct ProbeRunnerTests {
         if !success { #expect(result.message == "HTTP probe failed with statuscode: \(status)") }
     }
 
+    @Test func localRedirectsAreFollowedOthersEndTheProbe() {
+        let p = HTTPProbe(host: "10.0.0.5", port: 8080, path: "/a/b", scheme: "HTTP", headers: [])
+        #expect(p.localRedirect("/login?x=1", from: "/a/b") == "/login?x=1")
+        #expect(p.localRedirect("c", from: "/a/b") == "/a/c")
+        #expect(p.localRedirect("http://10.0.0.5:8080/z", from: "/a/b") == "/z")
+        #expect(p.localRedirect("http://10.0.0.6:8080/z", from: "/a/b") == nil)
+        #expect(p.localRedirect("https://10.0.0.5:8080/z", from: "/a/b") == nil)
+        #expect(p.localRedirect("http://10.0.0.5/z", from: "/a/b") == nil)
+    }
+
+    @Test func aRedirectLoopFails() async throws {
+        let reply = "HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        let r = try await Self.withListener(reply: reply) { port in
+            await HTTPProbe(host: "127.0.0.1", port: port, path: "/", scheme: "HTTP", headers: []).run(timeout: 5)
+        }
+        #expect(!r.success)
+        #expect(r.message.hasSuffix("stopped after 10 redirects"))
+    }
+
+    @Test func aRedirectElsewhereSucceeds() async throws {
+        let reply = "HTTP/1.1 302 Found\r\nLocation: http://10.255.255.1/\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        let r = try await Self.withListener(reply: reply) { port in
+            await HTTPProbe(host: "127.0.0.1", port: port, path: "/", scheme: "HTTP", headers: []).run(timeout: 5)
+        }
+        #expect(r.success)
+    }
+
     @Test func httpGetRefusedReadsLikeTheKubelet() async throws {
         let port = try await Self.closedPort()
         let r = await HTTPProbe(host: "127.0.0.1", port: port, path: "/", scheme: "HTTP", headers: []).run(timeout: 1)

@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import NIOCore
 import NIOPosix
@@ -6,7 +7,9 @@ import SkiffClient
 
 /// One httpGet probe: a GET to `scheme://host:port/path` with the probe's headers, as the
 /// kubelet sends it (`User-Agent: kube-probe/1.33`, `Accept: */*`, no keep-alive; HTTPS without
-/// certificate verification). 200-399 is success. Redirects are not followed: a 3xx succeeds.
+/// certificate verification). 200-399 is success. Redirects to the same scheme, host and port
+/// are followed (up to 10); one elsewhere is not, and its 3xx counts as success (the kubelet's
+/// "Probe terminated redirects" warning).
 /// A `Host` among the probe's headers is not sent (the transport sends the address's).
 struct HTTPProbe: Sendable {
     var host: String
@@ -15,10 +18,8 @@ struct HTTPProbe: Sendable {
     var scheme: String
     var headers: [Probe.Header]
 
-    var url: String {
-        let h = host.contains(":") ? "[\(host)]" : host
-        return "\(scheme.lowercased())://\(h):\(port)\(path)"
-    }
+    var origin: String { "\(scheme.lowercased())://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+    var url: String { origin + path }
 
     func run(timeout: Double) async -> ProbeResult {
         let transport: HTTPTransport
@@ -44,9 +45,16 @@ struct HTTPProbe: Sendable {
         let sent = request
         let outcome: Result<Int, any Error>? = await withTimeout(seconds: timeout) {
             do {
-                let stream = try await transport.stream(sent)
-                stream.cancel()
-                return .success(stream.status)
+                var request = sent
+                for _ in 0...10 {
+                    let stream = try await transport.stream(request)
+                    stream.cancel()
+                    guard (300..<400).contains(stream.status), let location = stream.headers["location"],
+                          let next = localRedirect(location, from: request.path)
+                    else { return .success(stream.status) }
+                    request.path = next
+                }
+                return .failure(RuntimeError("stopped after 10 redirects"))
             } catch {
                 return .failure(error)
             }
@@ -61,6 +69,23 @@ struct HTTPProbe: Sendable {
             if (200..<400).contains(status) { return .success() }
             return .failure("HTTP probe failed with statuscode: \(status)")
         }
+    }
+}
+
+extension HTTPProbe {
+    /// The path and query to follow a redirect to, when `location` (resolved against `path`)
+    /// stays on this probe's scheme, host and port; nil otherwise.
+    func localRedirect(_ location: String, from path: String) -> String? {
+        guard let base = URL(string: origin + path),
+              let target = URL(string: location, relativeTo: base)?.absoluteURL,
+              let parts = URLComponents(url: target, resolvingAgainstBaseURL: true),
+              target.scheme?.lowercased() == scheme.lowercased(), target.host == host || target.host == "[\(host)]"
+        else { return nil }
+        let defaultPort = scheme == "HTTPS" ? 443 : 80
+        guard (target.port ?? defaultPort) == port else { return nil }
+        var next = parts.percentEncodedPath.isEmpty ? "/" : parts.percentEncodedPath
+        if let q = parts.percentEncodedQuery { next += "?" + q }
+        return next
     }
 }
 
