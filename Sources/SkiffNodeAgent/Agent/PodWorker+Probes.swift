@@ -50,9 +50,11 @@ extension PodWorker {
         let runner = probeRunner
         while !Task.isCancelled && !terminating {
             guard let state = probeStates[cname], let tracker = state.trackers[pk] else { return }
+            // Done for this run: on hold (the container is being killed), or started.
+            if tracker.onHold || (pk == .startup && state.started) { return }
             guard state.shouldRun(pk) else {
-                // Waiting for the startup probe (or on hold until the container runs again).
-                try? await Task.sleep(for: .milliseconds(tracker.onHold ? 1000 : 250))
+                // Liveness and readiness wait for the startup probe.
+                try? await Task.sleep(for: .milliseconds(250))
                 continue
             }
             let now = Timestamp.now()
