@@ -41,6 +41,8 @@ public struct ContainerRecord: Sendable, Hashable {
     public var state: State
     public var lastState: State?
     public var ready: Bool
+    /// Running, but its startup probe has not succeeded yet (`started` is false).
+    public var startupPending = false
     /// When the API last reported it running (used when adopting it after an agent restart).
     var runningSince: Double?
 
@@ -66,7 +68,7 @@ public struct ContainerRecord: Sendable, Hashable {
     public func json() -> JSON {
         var o: JSON = ["name": .string(name), "image": .string(image), "imageID": .string(imageID),
                        "ready": .bool(ready), "restartCount": .int(Int64(restartCount)),
-                       "started": .bool(isRunning), "state": Self.stateJSON(state),
+                       "started": .bool(isRunning && !startupPending), "state": Self.stateJSON(state),
                        "lastState": lastState.map(Self.stateJSON) ?? .object([:])]
         if let containerID { o["containerID"] = .string("runc://" + containerID) }
         return o

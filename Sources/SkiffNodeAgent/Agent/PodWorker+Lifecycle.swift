@@ -169,10 +169,10 @@ extension PodWorker {
                 startedAt = record(kind, i).runningSince ?? Timestamp.now()
                 change(kind, i) {
                     $0.state = .running(startedAt: startedAt)
-                    $0.ready = kind == .app
                     $0.containerID = id
                     $0.restartCount = max($0.restartCount, found.attempt)
                 }
+                resetProbes(kind, i)
                 publish()
                 logger.info("container adopted", metadata: ["container": "\(cname)", "id": "\(id)"])
             } else {
@@ -198,7 +198,7 @@ extension PodWorker {
                     continue
                 }
             }
-            guard let exit = await awaitLimited(seconds: nil, { [agent] in await Self.waitExit(agent.runtime, id) }) else { return false }
+            guard let exit = await waitExitProbing(kind, i, id: id, startedAt: startedAt) else { return false }
             if terminating { return false }
             let now = Timestamp.now()
             let t = termination(exit, id: id, startedAt: startedAt, finishedAt: now)

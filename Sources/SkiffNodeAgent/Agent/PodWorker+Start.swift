@@ -63,9 +63,9 @@ extension PodWorker {
         event(cname, kind, "Started", "Started container \(cname)")
         change(kind, i) {
             $0.state = .running(startedAt: now)
-            $0.ready = kind == .app
             $0.containerID = id
         }
+        resetProbes(kind, i)
         publish()
         if let command = c["lifecycle", "postStart", "exec", "command"]?.array?.compactMap(\.string), !command.isEmpty {
             await postStart(cname, kind, id: id, command: command)

@@ -44,8 +44,23 @@ extension PodWorker {
     func stop(_ cname: String, id: String, deadline: Double) async {
         let kind: Kind = apps.contains { $0.name == cname } ? .app : .initContainer
         guard let i = (kind == .app ? apps : inits).firstIndex(where: { $0.name == cname }) else { return }
-        let c = spec(kind, i)
         event(cname, kind, "Killing", "Stopping container \(cname)")
+        let exit = await kill(kind, i, id: id, deadline: deadline)
+        let startedAt: Double? = if case .running(let at) = record(kind, i).state { at } else { nil }
+        if let exit {
+            let t = termination(exit, id: id, startedAt: startedAt ?? Timestamp.now(), finishedAt: Timestamp.now())
+            change(kind, i) {
+                $0.state = .terminated(t)
+                $0.ready = false
+            }
+        }
+    }
+
+    /// Kills a container as the kubelet does: its preStop hook, SIGTERM, and SIGKILL at the
+    /// deadline. Returns its exit, or nil when it was not seen.
+    func kill(_ kind: Kind, _ i: Int, id: String, deadline: Double) async -> ExitStatus? {
+        let c = spec(kind, i)
+        let cname = record(kind, i).name
         let runtime = agent.runtime
         if let command = c["lifecycle", "preStop", "exec", "command"]?.array?.compactMap(\.string), !command.isEmpty {
             let result = await awaitLimited(seconds: deadline - Timestamp.now()) {
@@ -62,14 +77,7 @@ extension PodWorker {
             try? await runtime.kill(id: id, signal: SIGKILL)
             exit = await awaitLimited(seconds: 10) { await Self.waitExit(runtime, id) }
         }
-        let startedAt: Double? = if case .running(let at) = record(kind, i).state { at } else { nil }
-        if let exit {
-            let t = termination(exit, id: id, startedAt: startedAt ?? Timestamp.now(), finishedAt: Timestamp.now())
-            change(kind, i) {
-                $0.state = .terminated(t)
-                $0.ready = false
-            }
-        }
+        return exit
     }
 
     /// Removes every trace of the Pod on this node (idempotent).

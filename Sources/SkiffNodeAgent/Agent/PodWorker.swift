@@ -34,6 +34,8 @@ actor PodWorker {
     var publishedStatus: JSON?
     /// A restarting container's back-off, set when it exits and taken before it starts again.
     var pendingBackoff: [String: Double] = [:]
+    /// The probes of each container's current run, by name.
+    var probeStates: [String: ContainerProbes] = [:]
 
     nonisolated let updates: AsyncStream<Update>
     nonisolated let updatesIn: AsyncStream<Update>.Continuation
