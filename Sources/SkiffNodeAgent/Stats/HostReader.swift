@@ -74,12 +74,13 @@ public struct HostReader: Sendable {
         func walk(_ p: String) {
             var st = stat()
             guard lstat(p, &st) == 0 else { return }
-            if st.st_nlink > 1 && (st.st_mode & S_IFMT) != S_IFDIR {
+            let isDirectory = (st.st_mode & 0o170000) == 0o040000
+            if st.st_nlink > 1 && !isDirectory {
                 guard seen.insert(UInt64(st.st_ino)).inserted else { return }
             }
             bytes += UInt64(st.st_blocks) * 512
             inodes += 1
-            guard (st.st_mode & S_IFMT) == S_IFDIR, let dir = opendir(p) else { return }
+            guard isDirectory, let dir = opendir(p) else { return }
             defer { closedir(dir) }
             while let e = readdir(dir) {
                 let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }

@@ -59,7 +59,7 @@ public final class StatsCollector: Sendable {
             memory: nodeMemory.map { StatsSummary.Memory(time: now, $0.memory, available: $0.availableBytes) },
             fs: HostReader.fileSystem(inventory.rootDirectory).map { StatsSummary.Fs(time: now, usage: $0) },
             imageFs: imageFs(inventory.imagesDirectory, now),
-            rlimit: host.processLimits().map { (now, $0.maxPID, $0.processes) })
+            rlimit: host.processLimits().map { (time: now, maxPID: $0.maxPID, processes: $0.processes) })
         if cgroups.exists(inventory.podsCgroupPath) {
             node.systemContainers.append(StatsSummary.Container(
                 name: "pods", startTime: createdAt(inventory.podsCgroupPath) ?? node.startTime,
@@ -96,9 +96,13 @@ public final class StatsCollector: Sendable {
     /// The image store's file system, with `usedBytes` and `inodesUsed` what the store itself uses.
     func imageFs(_ path: String, _ now: Double) -> StatsSummary.Fs? {
         guard var fs = HostReader.fileSystem(path) else { return nil }
-        let cached = imageUsage.withLock { c in c.flatMap { $0.path == path && now - $0.time < imageUsageTTL ? ($0.bytes, $0.inodes) : nil } }
+        let ttl = imageUsageTTL
+        let cached: (bytes: UInt64, inodes: UInt64)? = imageUsage.withLock { c in
+            guard let c, c.path == path, now - c.time < ttl else { return nil }
+            return (c.bytes, c.inodes)
+        }
         let (bytes, inodes) = cached ?? HostReader.directoryUsage(path)
-        if cached == nil { imageUsage.withLock { $0 = (path, now, bytes, inodes) } }
+        if cached == nil { imageUsage.withLock { $0 = (path: path, time: now, bytes: bytes, inodes: inodes) } }
         fs.usedBytes = bytes
         fs.inodesUsed = inodes
         return StatsSummary.Fs(time: now, usage: fs)
