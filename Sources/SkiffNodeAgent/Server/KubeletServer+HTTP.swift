@@ -38,6 +38,7 @@ extension KubeletServer {
             return try await write(.unauthorized, "Unauthorized", head, out)
         }
         do {
+            if try await respondStats(target, head, out) { return }
             switch s.first {
             case "containerLogs" where head.method == .GET:
                 guard s.count == 4 else { throw KubeletStreamingError.notFound("404 page not found") }

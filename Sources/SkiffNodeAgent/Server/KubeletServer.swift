@@ -8,7 +8,8 @@ import NIOSSL
 import NIOWebSocket
 
 /// The node agent's HTTPS API on the kubelet's port (10250): `GET /containerLogs/...`,
-/// `/exec/...` over WebSocket (`v5.channel.k8s.io`, `v4.channel.k8s.io`) and `/healthz`.
+/// `/exec/...` over WebSocket (`v5.channel.k8s.io`, `v4.channel.k8s.io`), `/healthz`, and for a
+/// backend that is also a `KubeletStatsBackend`, `/stats/summary` and `/metrics/resource`.
 ///
 /// The API server reaches it for `kubectl logs` and `kubectl exec` (`pods/log`, `pods/exec`,
 /// `nodes/proxy`). Every request but `/healthz` must carry `Authorization: Bearer <token>` with
@@ -32,6 +33,9 @@ public struct KubeletServer: Sendable {
         public var bearerTokens: [String]
         /// How often `follow` looks for new log lines.
         public var followPollInterval: Duration
+        /// How often CPU is sampled for `usageNanoCores` (a stats backend only); the kubelet's
+        /// housekeeping runs every 10 s.
+        public var statsSamplingInterval: Duration = .seconds(10)
 
         public init(host: String = "0.0.0.0", port: Int = 10250, certificatePath: String?, keyPath: String?,
                     bearerTokens: [String], followPollInterval: Duration = .milliseconds(100)) {
@@ -48,12 +52,15 @@ public struct KubeletServer: Sendable {
     let backend: any KubeletStreamingBackend
     let logger: Logger
     let tls: NIOSSLContext?
+    /// Reads the stats when the backend is a `KubeletStatsBackend`.
+    let stats: StatsCollector?
 
     /// Loads the serving certificate; throws when it cannot be read.
     public init(configuration: Configuration, backend: any KubeletStreamingBackend, logger: Logger) throws {
         self.configuration = configuration
         self.backend = backend
         self.logger = logger
+        stats = backend is any KubeletStatsBackend ? StatsCollector() : nil
         if let cert = configuration.certificatePath, let key = configuration.keyPath {
             tls = try NIOSSLContext(configuration: .makeServerConfiguration(
                 certificateChain: try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) },
@@ -108,6 +115,8 @@ public struct KubeletServer: Sendable {
             }
         onBound(listener.channel.localAddress?.port ?? configuration.port)
         try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await server.runStatsSampler() }
+            defer { group.cancelAll() }
             try await listener.executeThenClose { inbound in
                 for try await negotiated in inbound {
                     group.addTask {
