@@ -48,8 +48,10 @@ final class ExitWatch: @unchecked Sendable {
     func begin() {
         Thread.detachNewThread { [self] in
             var status = Reaper.waitBlocking(pid: pid)
-            // An adopted container's code is unknown (-1), but an OOM kill still shows in its cgroup.
-            status.oomKilled = (status.signal == SIGKILL || status.exitCode < 0) && oomKills() > 0
+            // As containerd: any OOM kill in the container's cgroup makes the reason OOMKilled,
+            // also when the kernel chose a child (`sh -c 'a | b'` then exits 137 itself). An
+            // adopted container's code is unknown (-1), but the kill still shows in its cgroup.
+            status.oomKilled = oomKills() > 0
             if status.exitCode < 0 && status.oomKilled { status = ExitStatus(exitCode: 137, signal: SIGKILL, oomKilled: true) }
             log.drain(timeout: 2)
             let ws: [CheckedContinuation<ExitStatus, Never>] = lock.withLock {
