@@ -27,7 +27,7 @@ revision() {
   echo "$(git -C "$ROOT" rev-parse --short HEAD)$dirty"
 }
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  (cd "$ROOT" && flock /tmp/skiff-build.lock swift build -c release --product skiff >&2)
+  flock /tmp/skiff-build.lock "$ROOT/scripts/build-release" >/dev/null
   BUILT="built from $(revision)"
 else
   BUILT="not rebuilt (SKIP_BUILD=1); checkout now at $(revision)"

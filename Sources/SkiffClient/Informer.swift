@@ -50,7 +50,9 @@ public final class Informer: Sendable {
     let client: Client
     let clock: any TimeSource
     let logger: Logger
-    let handlers = Mutex<[EventHandler]>([])
+    /// The handlers, and whether any objects were handed to them yet: a handler added after that
+    /// is first told about the cache's contents.
+    let handlers = Mutex<(list: [EventHandler], delivered: Bool)>(([], false))
     let synced = Latch()
     let resourceVersion = Mutex("")
     let started = Atomic<Bool>(false)
@@ -83,9 +85,18 @@ public final class Informer: Sendable {
     /// The resourceVersion of the last list, event or bookmark applied.
     public var lastSyncResourceVersion: String { resourceVersion.withLock { $0 } }
 
-    /// Adds a handler. Add handlers before `run()`: one added later sees only later changes.
+    /// Adds a handler. One added after the informer handed out its first list is first given
+    /// every object in the cache as an add (as client-go does), from a task of its own, so a
+    /// controller sharing a running informer still sees what is already there.
     public func addEventHandler(_ handler: EventHandler) {
-        handlers.withLock { $0.append(handler) }
+        let existing: [JSON]? = handlers.withLock { h in
+            h.list.append(handler)
+            // The cache changes before handlers are looked up, so a snapshot taken now holds
+            // everything the handler would otherwise miss.
+            return h.delivered ? cache.list() : nil
+        }
+        guard let existing, !existing.isEmpty else { return }
+        Task { for object in existing { await handler.onAdd(object) } }
     }
 
     /// Lists and watches until cancelled; see the type's documentation. Run it once.
@@ -120,7 +131,10 @@ public final class Informer: Sendable {
         let list = try await client.list(configuration.resource, namespace: configuration.namespace,
                                          options: .init(labelSelector: configuration.labelSelector, fieldSelector: configuration.fieldSelector))
         let changes = cache.replace(list.items.map(complete))
-        let current = handlers.withLock { $0 }
+        let current = handlers.withLock { h in
+            h.delivered = true
+            return h.list
+        }
         for object in changes.added {
             for h in current { await h.onAdd(object) }
         }
@@ -153,7 +167,7 @@ public final class Informer: Sendable {
 
     func apply(_ event: Client.WatchEvent) async {
         let object = complete(event.object)
-        let current = handlers.withLock { $0 }
+        let current = handlers.withLock { $0.list }
         switch event.type {
         case .bookmark:
             break

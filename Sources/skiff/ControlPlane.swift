@@ -64,73 +64,32 @@ struct ControlPlane {
             try await Bootstrap.ensureKubernetesService(store: store, address: advertise, port: options.port)
             api.markReady()
             logger.info("ready", metadata: ["kubeconfig": "\(dataDir)/kubeconfig"])
-            // BEGIN housekeeping controllers (SkiffControllers): namespace, serviceaccount, root CA, garbage collector
-            let housekeepingClient = Client(transport: InProcessTransport(api: api, bearerToken: token),
-                                            userAgent: "kube-controller-manager/v1.33.0 (linux/amd64) skiff")
-            let housekeeping = HousekeepingControllers(configuration: .init(rootCAPEM: pki.caCertificatePEM), client: housekeepingClient,
-                                                       logger: logger)
-            group.addTask { try await housekeeping.run() }
-            // END housekeeping controllers
-            // BEGIN serviceaccount-token controller (SkiffControllers): fills legacy token Secrets
-            let tokensClient = Client(transport: InProcessTransport(api: api, bearerToken: token),
-                                      userAgent: "kube-controller-manager/v1.33.0 (linux/amd64) skiff")
-            let tokenInformers = SharedInformers(client: tokensClient, logger: logger)
-            let tokensController = TokensController(
-                configuration: .init(caPEM: pki.caCertificatePEM) { ns, name, uid, secret in
-                    try serviceAccountTokens.sign(ServiceAccountTokens.legacyClaims(namespace: ns, serviceAccount: .init(name: name, uid: uid),
-                                                                                    secretName: secret))
-                },
-                client: tokensClient, informers: tokenInformers, logger: logger)
-            tokenInformers.start()
-            group.addTask { await tokenInformers.run() }
-            group.addTask { try await tokensController.run() }
-            // END serviceaccount-token controller
+            func client(_ userAgent: String) -> Client {
+                Client(transport: InProcessTransport(api: api, bearerToken: token), userAgent: "\(userAgent)/v1.33.0 (linux/amd64) skiff")
+            }
             // BEGIN scheduler (SkiffScheduler): places pending Pods through the in-process transport
-            let scheduler = try Scheduler(client: Client(transport: InProcessTransport(api: api, bearerToken: token),
-                                                         userAgent: "kube-scheduler/v1.33.0 (linux/amd64) skiff"),
-                                          logger: logger)
+            let scheduler = try Scheduler(client: client("kube-scheduler"), logger: logger)
             group.addTask { try await scheduler.run() }
             // END scheduler
-            // BEGIN workload controllers (SkiffControllers): replicaset, deployment
-            let workloads = WorkloadControllers(client: Client(transport: InProcessTransport(api: api, bearerToken: token),
-                                                               userAgent: "kube-controller-manager/v1.33.0 (linux/amd64) skiff"),
-                                                logger: logger)
-            group.addTask { try await workloads.run() }
-            // END workload controllers
-            // BEGIN cluster controllers (SkiffControllers): node lifecycle, taint eviction, endpoints, endpointslice, disruption, podgc
-            var clusterSettings = ClusterControllers.Configuration()
-            clusterSettings.nodeLifecycle.monitorPeriod = options.nodeMonitorPeriod.duration
-            clusterSettings.nodeLifecycle.gracePeriod = options.nodeMonitorGracePeriod.duration
-            clusterSettings.nodeLifecycle.startupGracePeriod = options.nodeStartupGracePeriod.duration
-            clusterSettings.podGC.terminatedPodThreshold = options.terminatedPodGcThreshold
-            let clusterControllers = ClusterControllers(
-                configuration: clusterSettings,
-                client: Client(transport: InProcessTransport(api: api, bearerToken: token),
-                               userAgent: "kube-controller-manager/v1.33.0 (linux/amd64) skiff"),
-                logger: logger)
-            group.addTask { try await clusterControllers.run() }
-            // END cluster controllers
-            // BEGIN set controllers (SkiffControllers): statefulset, daemonset
-            let setControllers = SetControllers(client: Client(transport: InProcessTransport(api: api, bearerToken: token),
-                                                               userAgent: "kube-controller-manager/v1.33.0 (linux/amd64) skiff"),
-                                                logger: logger)
-            group.addTask { try await setControllers.run() }
-            // END set controllers
-            // BEGIN batch controllers (SkiffControllers): job, cronjob, ttl-after-finished
-            let batch = BatchControllers(client: Client(transport: InProcessTransport(api: api, bearerToken: token),
-                                                        userAgent: "kube-controller-manager/v1.33.0 (linux/amd64) skiff"),
-                                         logger: logger)
-            group.addTask { try await batch.run() }
-            // END batch controllers
+            // BEGIN controller manager (SkiffControllers): every controller over one set of shared informers
+            var controllers = ControllerManager.Configuration(rootCAPEM: pki.caCertificatePEM) { ns, name, uid, secret in
+                try serviceAccountTokens.sign(ServiceAccountTokens.legacyClaims(namespace: ns, serviceAccount: .init(name: name, uid: uid),
+                                                                                secretName: secret))
+            }
+            controllers.nodeLifecycle.monitorPeriod = options.nodeMonitorPeriod.duration
+            controllers.nodeLifecycle.gracePeriod = options.nodeMonitorGracePeriod.duration
+            controllers.nodeLifecycle.startupGracePeriod = options.nodeStartupGracePeriod.duration
+            controllers.podGC.terminatedPodThreshold = options.terminatedPodGcThreshold
+            let manager = ControllerManager(configuration: controllers, client: client("kube-controller-manager"), logger: logger)
+            group.addTask { try await manager.run() }
+            // END controller manager
             // BEGIN node agent (SkiffNodeAgent): `skiff up` runs this machine's Pods
             if let node {
                 if let why = node.unavailable {
                     logger.warning("running without a node agent", metadata: ["reason": "\(why)"])
                 } else {
                     let agent = try NodeAgent(configuration: node.configuration(dataDir: dataDir, defaultPodCIDR: "10.42.0.0/24"),
-                                              client: Client(transport: InProcessTransport(api: api, bearerToken: token),
-                                                             userAgent: "kubelet/v1.33.0 (linux/amd64) skiff"),
-                                              logger: logger)
+                                              client: client("kubelet"), logger: logger)
                     group.addTask { try await agent.run() }
                     // The agent's API (logs, exec) on the API server's serving certificate, which
                     // names this machine's addresses and is signed by the cluster CA.

@@ -125,6 +125,25 @@ import Testing
         }
     }
 
+    @Test func aHandlerAddedToARunningInformerIsToldWhatItHolds() async throws {
+        try await TestCluster.with { cluster in
+            let client = cluster.client()
+            _ = try await client.create(.configMaps, configMap("a", data: ["v": "1"]))
+            let informer = Informer(client: client, resource: .configMaps, namespace: "default", logger: TestCluster.logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await informer.run() }
+                try await informer.waitForSync()
+                let log = EventLog()
+                informer.addEventHandler(Self.recorder(log))
+                var events = EventReader(log)
+                #expect(await events.next() == "add default/a 1")
+                _ = try await client.create(.configMaps, configMap("b", data: ["v": "1"]))
+                #expect(await events.next() == "add default/b 1")
+                group.cancelAll()
+            }
+        }
+    }
+
     @Test func cancellingRunEndsIt() async throws {
         try await TestCluster.with { cluster in
             let informer = Informer(client: cluster.client(), resource: .pods, logger: TestCluster.logger)

@@ -7,7 +7,8 @@ import Synchronization
 /// controllers is one list and one watch, with one cache.
 ///
 /// Informers are made on first request and started by `start()`: make them, add their handlers,
-/// then call `start()`, so no handler misses the first list. `run()` runs every started
+/// then call `start()`. (A handler added to a running informer is first told about what its cache
+/// holds; see `Informer.addEventHandler`.) `run()` runs every started
 /// informer until cancelled, including ones started after it began (the garbage collector
 /// starts informers for resources that appear later).
 ///
