@@ -13,7 +13,7 @@ RUNS=${RUNS:-3}
 PORT=${PORT:-16443}
 N=${N:-10000}
 CLIENTS=${CLIENTS:-32}
-BIN=$ROOT/.build/release/skiff
+BIN=${BIN:-$ROOT/.build/release/skiff}  # a release binary from scripts/build-release
 
 # --- what the bench needs (idempotent) ---
 if ! command -v wrk >/dev/null; then

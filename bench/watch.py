@@ -79,7 +79,9 @@ async def main():
 
     watchers = [Watcher() for _ in range(a.watchers)]
     conns = await asyncio.gather(*[Conn.open(port, ctx, token) for _ in watchers])
-    path = f"/api/v1/namespaces/{ns}/configmaps?watch=1&resourceVersion={rv}&timeoutSeconds={int(a.timeout)}"
+    # Only the bench's own ConfigMaps: the root CA publisher adds kube-root-ca.crt to the namespace.
+    path = (f"/api/v1/namespaces/{ns}/configmaps?watch=1&resourceVersion={rv}&timeoutSeconds={int(a.timeout)}"
+            "&labelSelector=bench%3Dwatch")
     tasks = []
     for w, c in zip(watchers, conns):
         tasks.append(asyncio.create_task(w.run(c, path, a.creates)))
@@ -93,7 +95,7 @@ async def main():
     async def creator(conn):
         for i in next_i:
             body = json.dumps({"apiVersion": "v1", "kind": "ConfigMap",
-                               "metadata": {"name": f"w-{i:06d}"}, "data": {"key": f"value-{i}"}}).encode()
+                               "metadata": {"name": f"w-{i:06d}", "labels": {"bench": "watch"}}, "data": {"key": f"value-{i}"}}).encode()
             st, b = await conn.request("POST", f"/api/v1/namespaces/{ns}/configmaps", body)
             if st != 201:
                 failures.append((st, b[:200]))

@@ -29,6 +29,10 @@ public final class Informer: Sendable {
         public var namespace: String?
         public var labelSelector: LabelSelector?
         public var fieldSelector: FieldSelector?
+        /// Keep only `apiVersion`, `kind` and `metadata` of each object (client-go's metadata
+        /// informer), for controllers that read nothing else: a cache of Secrets or ConfigMaps
+        /// then holds no data.
+        public var metadataOnly = false
         /// The server ends each watch after a random number of seconds in this range; the
         /// informer then resumes it. Default 300...600, as client-go.
         public var watchTimeoutSeconds: ClosedRange<Int> = 300...600
@@ -185,10 +189,14 @@ public final class Informer: Sendable {
     }
 
     /// List items may omit `kind` and `apiVersion`; fill them in as client-go's dynamic client does.
+    /// `metadata.managedFields` is dropped, as kube-controller-manager and kube-scheduler drop it
+    /// from their caches: no controller reads it, and it is often the larger part of an object.
+    /// A metadata-only informer keeps nothing but `metadata`.
     func complete(_ object: JSON) -> JSON {
-        var o = object
-        if o["apiVersion"] == nil { o["apiVersion"] = .string(configuration.resource.apiVersion) }
-        if o["kind"] == nil, !configuration.resource.kind.isEmpty { o["kind"] = .string(configuration.resource.kind) }
+        var o: JSON = configuration.metadataOnly ? ["metadata": object["metadata"] ?? [:]] : object
+        o["apiVersion"] = object["apiVersion"] ?? .string(configuration.resource.apiVersion)
+        if let kind = object["kind"] { o["kind"] = kind } else if !configuration.resource.kind.isEmpty { o["kind"] = .string(configuration.resource.kind) }
+        if o["metadata", "managedFields"] != nil { o["metadata", "managedFields"] = nil }
         return o
     }
 }

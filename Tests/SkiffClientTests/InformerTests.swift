@@ -144,6 +144,32 @@ import Testing
         }
     }
 
+    @Test func aMetadataOnlyInformerKeepsNoData() async throws {
+        try await TestCluster.with { cluster in
+            let client = cluster.client()
+            _ = try await client.create(.configMaps, configMap("a", data: ["v": "1"], labels: ["app": "web"]))
+            var configuration = Informer.Configuration(resource: .configMaps, namespace: "default")
+            configuration.metadataOnly = true
+            let informer = Informer(client: client, configuration: configuration, logger: TestCluster.logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await informer.run() }
+                try await informer.waitForSync()
+                _ = try await client.create(.configMaps, configMap("b", data: ["v": "2"]))
+                while informer.lister.count < 2 { try await Task.sleep(for: .milliseconds(5)) }
+                for key in ["default/a", "default/b"] {
+                    let cached = try #require(informer.lister.get(key: key))
+                    #expect(cached["data"] == nil)
+                    #expect(cached["kind"] == "ConfigMap")
+                    #expect(cached["apiVersion"] == "v1")
+                    #expect(cached["metadata", "uid"]?.string != nil)
+                }
+                #expect(informer.lister.get(key: "default/a")?["metadata", "labels", "app"] == "web")
+                #expect(informer.lister.get(key: "default/a")?["metadata", "managedFields"] == nil)
+                group.cancelAll()
+            }
+        }
+    }
+
     @Test func cancellingRunEndsIt() async throws {
         try await TestCluster.with { cluster in
             let informer = Informer(client: cluster.client(), resource: .pods, logger: TestCluster.logger)

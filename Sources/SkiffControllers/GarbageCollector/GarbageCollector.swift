@@ -111,16 +111,13 @@ public final class GarbageCollector: Sendable {
             $0.supports("list", "watch", "delete") && !configuration.ignoredResources.contains("\($0.resource.plural).\($0.resource.group)")
         }.map(\.resource)
         for resource in wanted where monitors.withLock({ $0[resource] == nil }) {
-            let informer = informers.informer(for: resource)
+            // Metadata is all the collector reads (owners, finalizers, deletion) or patches.
+            let informer = informers.informer(for: resource, metadataOnly: true)
             let handler = EventHandler(onAdd: { await self.observe(resource, $0) },
                                        onUpdate: { _, new in await self.observe(resource, new) },
                                        onDelete: { await self.observeDeletion($0) })
-            informer.addEventHandler(handler)
+            informer.addEventHandler(handler)  // told what the informer holds, if it already runs
             monitors.withLock { $0[resource] = informer }
-            if informers.isStarted(resource) {
-                // Shared with a controller that started it: what it already holds is news to us.
-                for object in informer.lister.cache.list() { await handler.onAdd(object) }
-            }
             logger.debug("watching resource", metadata: ["resource": "\(resource)"])
         }
     }

@@ -34,7 +34,10 @@ public struct RootCAPublisher: Sendable {
         self.configuration = configuration
         self.client = client
         let nsInformer = informers.informer(for: .namespaces)
-        let cmInformer = informers.informer(for: .configMaps)
+        // Only the ConfigMaps this controller writes: it does not cache every ConfigMap.
+        let cmInformer = informers.informer(for: .configMaps,
+                                            fieldSelector: FieldSelector(requirements: [.init(field: "metadata.name", op: .equals,
+                                                                                                value: Self.configMapName)]))
         namespaces = nsInformer.lister
         configMaps = cmInformer.lister
         let queue = self.queue

@@ -58,7 +58,6 @@ public struct ControllerManager: Sendable {
             return recorder
         }
         let collector = GarbageCollector(configuration: c.garbageCollector, client: client, informers: informers, logger: logger)
-        try await collector.prepare()
         let controllers: [any RunnableController] = [
             collector,
             NamespaceController(configuration: c.namespace, client: client, informers: informers, logger: logger),
@@ -87,6 +86,8 @@ public struct ControllerManager: Sendable {
                                  events: events("controllermanager"), logger: logger),
             PodGCController(configuration: c.podGC, client: client, informers: informers, logger: logger),
         ]
+        // Last, so the collector's metadata readers share the informers the others made.
+        try await collector.prepare()
         informers.start()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await informers.run() }

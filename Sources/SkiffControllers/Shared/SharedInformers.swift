@@ -1,5 +1,6 @@
 import Logging
 import SkiffClient
+import SkiffModel
 import Synchronization
 
 /// One informer per resource, shared by the controllers of one process (client-go's
@@ -22,9 +23,16 @@ import Synchronization
 /// }
 /// ```
 public final class SharedInformers: Sendable {
+    /// What makes two requests share one informer.
+    struct Key: Hashable {
+        var resource: Resource
+        var fieldSelector: FieldSelector?
+        var metadataOnly: Bool
+    }
+
     struct State {
-        var informers: [Resource: Informer] = [:]
-        var started: Set<Resource> = []
+        var informers: [Key: Informer] = [:]
+        var started: Set<Key> = []
     }
 
     let client: Client
@@ -39,19 +47,23 @@ public final class SharedInformers: Sendable {
         (newlyStarted, continuation) = AsyncStream<Informer>.makeStream()
     }
 
-    /// The informer of `resource` (all namespaces), made on first request.
-    public func informer(for resource: Resource) -> Informer {
-        state.withLock { s in
-            if let existing = s.informers[resource] { return existing }
-            let informer = Informer(client: client, resource: resource, logger: logger)
-            s.informers[resource] = informer
+    /// The informer of `resource` in all namespaces, made on first request; one per field
+    /// selector. `metadataOnly`: the caller reads only metadata, so the full informer serves it if
+    /// one was made already, and otherwise one that keeps only metadata
+    /// (`Informer.Configuration.metadataOnly`).
+    public func informer(for resource: Resource, fieldSelector: FieldSelector? = nil, metadataOnly: Bool = false) -> Informer {
+        let key = Key(resource: resource, fieldSelector: fieldSelector, metadataOnly: metadataOnly)
+        return state.withLock { s in
+            if let existing = s.informers[key] { return existing }
+            if metadataOnly, let full = s.informers[Key(resource: resource, fieldSelector: fieldSelector, metadataOnly: false)] {
+                return full
+            }
+            var configuration = Informer.Configuration(resource: resource, fieldSelector: fieldSelector)
+            configuration.metadataOnly = metadataOnly
+            let informer = Informer(client: client, configuration: configuration, logger: logger)
+            s.informers[key] = informer
             return informer
         }
-    }
-
-    /// Whether `resource`'s informer was started (a handler added now misses what it has seen).
-    public func isStarted(_ resource: Resource) -> Bool {
-        state.withLock { $0.started.contains(resource) }
     }
 
     /// Starts every informer made and not yet started. Idempotent.
