@@ -9,7 +9,9 @@ Measures, each time from the create request sent to phase Running seen on a watc
                 first create -> last Running
   rss           VmRSS / VmHWM of the `skiff up` process with the burst's Pods running
                 (`sleep 3600`); the agent shares that process with the API server, store,
-                scheduler and controllers, so this is the whole process, not the agent alone
+                scheduler and controllers, so this is the whole process, not the agent alone.
+                With --split, `skiff server` and `skiff agent` run as two processes instead,
+                and the agent's own RSS is reported (the server's too)
   runc          plain `runc run -d` of the same busybox rootfs (its own network namespace, no
                 network set up), --runs times: the floor a Pod start is compared with
 
@@ -176,6 +178,9 @@ class Bench:
         self.data = os.path.join(self.root, "data")
         self.netns = "skiffbench-" + uuid.uuid4().hex[:8]
         self.proc = None
+        self.server = None  # with --split: `skiff server`; self.proc is then `skiff agent`
+        # Where the agent keeps images, containers and runc state.
+        self.agent_data = os.path.join(self.root, "agent") if a.split else self.data
         self.ns = "default"
 
     def log(self, msg):
@@ -188,14 +193,26 @@ class Bench:
         image = os.path.join(self.root, "image")
         os.makedirs(image)
         subprocess.run(["bash", "-c", BUILD_IMAGE, "build", image], check=True)
-        subprocess.run([self.bin, "image", "import", "--data-dir", self.data, os.path.join(image, "oci"), "--name", "busybox"],
+        subprocess.run([self.bin, "image", "import", "--data-dir", self.agent_data, os.path.join(image, "oci"), "--name", "busybox"],
                        check=True, capture_output=True)
         self.bundle = os.path.join(image, "bundle")
         log = open(os.path.join(self.root, "skiff.log"), "wb")
-        self.proc = subprocess.Popen([self.bin, "up", "--data-dir", self.data, "--port", str(self.a.port),
-                                      "--bind-address", "127.0.0.1", "--node-name", "bench-node", "--log-level", "warning"],
-                                     stdout=log, stderr=subprocess.STDOUT)
         kubeconfig = os.path.join(self.data, "kubeconfig")
+        node = ["--node-name", "bench-node", "--log-level", "warning"]
+        if self.a.split:
+            self.server = subprocess.Popen([self.bin, "server", "--data-dir", self.data, "--port", str(self.a.port),
+                                            "--bind-address", "127.0.0.1", "--log-level", "warning"],
+                                           stdout=log, stderr=subprocess.STDOUT)
+            deadline = time.monotonic() + 60
+            while not os.path.exists(kubeconfig):
+                if self.server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("skiff server did not start; see " + os.path.join(self.root, "skiff.log"))
+                time.sleep(0.1)
+            self.proc = subprocess.Popen([self.bin, "agent", "--kubeconfig", kubeconfig, "--data-dir", self.agent_data,
+                                          "--pod-cidr", "10.42.0.0/24"] + node, stdout=log, stderr=subprocess.STDOUT)
+        else:
+            self.proc = subprocess.Popen([self.bin, "up", "--data-dir", self.data, "--port", str(self.a.port),
+                                          "--bind-address", "127.0.0.1"] + node, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 120
         while True:
             if self.proc.poll() is not None or time.monotonic() > deadline:
@@ -226,7 +243,7 @@ class Bench:
         raise RuntimeError("bench Pods not gone")
 
     def containers(self):
-        out = subprocess.run(["runc", "--root", os.path.join(self.data, "runc"), "list", "-q"], capture_output=True, text=True).stdout
+        out = subprocess.run(["runc", "--root", os.path.join(self.agent_data, "runc"), "list", "-q"], capture_output=True, text=True).stdout
         return out.split()
 
     def singles(self, host_network):
@@ -265,6 +282,7 @@ class Bench:
         kids = subprocess.run(["ps", "-o", "pid=,comm=,rss=", "--ppid", str(pid)], capture_output=True, text=True).stdout.split("\n")
         helpers = [k.split() for k in kids if k.strip() and k.split()[1] != "sleep"]
         return {"rss_mb": status_kb(pid, "VmRSS") / 1024, "hwm_mb": status_kb(pid, "VmHWM") / 1024,
+                "server_rss_mb": status_kb(self.server.pid, "VmRSS") / 1024 if self.server else None,
                 "containers": sum(1 for k in kids if k.strip() and k.split()[1] == "sleep"),
                 "helper_processes": helpers}
 
@@ -309,13 +327,15 @@ class Bench:
                     self.delete_all()
             except Exception as e:  # the forced cleanup below still runs
                 self.log(f"cleanup: {e}")
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        for root in (os.path.join(self.data, "runc"), os.path.join(self.root, "runc-plain")):
+        for proc in (self.proc, self.server):
+            if proc and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        for root in (os.path.join(self.agent_data, "runc"), os.path.join(self.root, "runc-plain")):
             out = subprocess.run(["runc", "--root", root, "list", "-q"], capture_output=True, text=True).stdout
             for cid in out.split():
                 subprocess.run(["runc", "--root", root, "delete", "--force", cid], capture_output=True)
@@ -332,6 +352,7 @@ def main():
     p.add_argument("--runs", type=int, default=10)
     p.add_argument("--pods", type=int, default=100)
     p.add_argument("--port", type=int, default=16743)
+    p.add_argument("--split", action="store_true", help="run `skiff server` and `skiff agent` as two processes")
     a = p.parse_args()
     if os.geteuid() != 0:
         sys.exit("needs root")
@@ -359,7 +380,8 @@ def main():
         "single_host_p50_ms": ms(statistics.median(single_host)), "single_host_max_ms": ms(max(single_host)),
         "burst_p50_ms": ms(percentile(burst, 50)), "burst_p99_ms": ms(percentile(burst, 99)), "burst_max_ms": ms(max(burst)),
         "burst_all_running_s": round(burst_all, 2),
-        "process_rss_mb": round(rss["rss_mb"], 1), "process_peak_rss_mb": round(rss["hwm_mb"], 1),
+        "split": a.split, "process_rss_mb": round(rss["rss_mb"], 1), "process_peak_rss_mb": round(rss["hwm_mb"], 1),
+        "server_rss_mb": rss["server_rss_mb"] and round(rss["server_rss_mb"], 1),
         "containers_running_at_rss": rss["containers"], "helper_processes": rss["helper_processes"],
         "runc_run_p50_ms": ms(statistics.median(plain)), "runc_run_max_ms": ms(max(plain)),
         "overhead_p50_ms": ms(statistics.median(single) - statistics.median(plain)),
@@ -370,7 +392,9 @@ def main():
             ("  same, hostNetwork", f"p50 {result['single_host_p50_ms']} ms, max {result['single_host_max_ms']} ms"),
             (f"{a.pods} Pods at once, create -> Running", f"p50 {result['burst_p50_ms']} ms, p99 {result['burst_p99_ms']} ms, "
                                                         f"all Running after {result['burst_all_running_s']} s"),
-            (f"skiff up RSS, {rss['containers']} containers running", f"{result['process_rss_mb']} MB (peak {result['process_peak_rss_mb']} MB)"),
+            (f"{'skiff agent' if a.split else 'skiff up'} RSS, {rss['containers']} containers running",
+             f"{result['process_rss_mb']} MB (peak {result['process_peak_rss_mb']} MB)"
+             + (f"; skiff server {result['server_rss_mb']} MB" if a.split else "")),
             (f"plain runc run -d (x{a.runs})", f"p50 {result['runc_run_p50_ms']} ms"),
             ("start overhead over runc run", f"{result['overhead_p50_ms']} ms (hostNetwork: {result['overhead_host_p50_ms']} ms)")]
     for k, v in rows:

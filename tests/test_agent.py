@@ -62,8 +62,9 @@ class Node:
         image = os.path.join(self.root, "image")
         os.makedirs(image)
         subprocess.run(["bash", "-c", BUILD_IMAGE, "build", image], check=True)
-        subprocess.run([SKIFF_BIN, "image", "import", "--data-dir", self.data, os.path.join(image, "oci"),
-                        "--name", "busybox"], check=True, capture_output=True)
+        for name in ("busybox", "busybox2"):  # a second name, for a Pod whose image changes
+            subprocess.run([SKIFF_BIN, "image", "import", "--data-dir", self.data, os.path.join(image, "oci"),
+                            "--name", name], check=True, capture_output=True)
 
     def start(self):
         self.log = open(os.path.join(self.root, "skiff.log"), "ab")
@@ -364,6 +365,24 @@ def test_delete_stops_within_grace_and_leaves_nothing(node):
     assert leftovers(node, p["metadata"]["uid"]) == []
     events = node.get("events", "--field-selector", "involvedObject.name=stubborn,reason=Killing")["items"]
     assert events and events[0]["message"] == "Stopping container main"
+
+
+def test_a_new_image_restarts_the_container(node):
+    # As the kubelet: a changed container spec restarts it, whatever the restart policy.
+    apply(node, pod("respec", ["sleep", "3600"], restart="Never", grace=1))
+    first = container_status(running(node, "respec"))
+    node.kubectl("set", "image", "pod/respec", "main=busybox2")
+
+    def restarted():
+        cs = container_status(node.get("pod", "respec")) or {}
+        return cs if cs.get("restartCount") == 1 and "running" in cs.get("state", {}) else None
+    cs = wait_for("the container to run again", restarted, timeout=30)
+    assert cs["image"] == "busybox2"
+    assert cs["containerID"] != first["containerID"]
+    assert cs["lastState"]["terminated"]["exitCode"] == 137  # sleep as PID 1 ignores SIGTERM: killed after 1 s
+    killing = node.get("events", "--field-selector", "involvedObject.name=respec,reason=Killing")["items"]
+    assert [e["message"] for e in killing] == ["Container main definition changed, will be restarted"]
+    assert node.get("pod", "respec")["status"]["phase"] == "Running"
 
 
 def test_image_pull_failure_backs_off(node):

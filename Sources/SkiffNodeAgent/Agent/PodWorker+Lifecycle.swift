@@ -185,12 +185,13 @@ extension PodWorker {
                     publish()
                     let delay = max(pull.exited(ranFor: 0), 1)
                     if reason == "ErrImagePull" {
-                        await pause(1)
+                        await pause(1, container: cname)
                         change(kind, i) { $0.state = .waiting(reason: "ImagePullBackOff", message: "Back-off pulling image \"\(image)\"") }
                         event(cname, kind, warning: true, "BackOff", "Back-off pulling image \"\(image)\"")
                         publish()
                     }
-                    await pause(delay)
+                    await pause(delay, container: cname)
+                    if changedSpecs.remove(cname) != nil { pull = CrashBackoff() }  // a new image: pull it now
                     continue
                 case .failed(let t):
                     if let done = exited(kind, i, t, ranFor: 0, crash: &crash) { return done }
@@ -204,6 +205,19 @@ extension PodWorker {
             let t = termination(exit, id: id, startedAt: startedAt, finishedAt: now)
             await removeContainer(cname, id)
             logger.info("container exited", metadata: ["container": "\(cname)", "exitCode": "\(t.exitCode)", "reason": "\(t.reason)"])
+            if kind == .app, changedSpecs.remove(cname) != nil {
+                // Stopped for a new spec: it starts again now, with a fresh back-off.
+                change(kind, i) {
+                    $0.lastState = .terminated(t)
+                    $0.state = .waiting(reason: "ContainerCreating", message: nil)
+                    $0.ready = false
+                    $0.restartCount += 1
+                }
+                crash = CrashBackoff()
+                pull = CrashBackoff()
+                publish()
+                continue
+            }
             if let done = exited(kind, i, t, ranFor: now - startedAt, crash: &crash) { return done }
             await restartAfterBackoff(kind, i)
         }
@@ -245,8 +259,10 @@ extension PodWorker {
 
     /// Waits out the container's back-off; the restart count goes up as the next run begins.
     func restartAfterBackoff(_ kind: Kind, _ i: Int) async {
-        let wait = pendingBackoff.removeValue(forKey: record(kind, i).name) ?? 0
-        if wait > 0 { await pause(wait) }
+        let cname = record(kind, i).name
+        let wait = pendingBackoff.removeValue(forKey: cname) ?? 0
+        if wait > 0 { await pause(wait, container: cname) }
+        changedSpecs.remove(cname)  // a new spec ends the back-off; the next run uses it
         guard !terminating, !Task.isCancelled else { return }
         change(kind, i) { $0.restartCount += 1 }
     }
@@ -282,5 +298,29 @@ extension PodWorker {
             logger.warning("rootfs removal failed", metadata: ["id": "\(id)", "error": "\(error)"])
         }
         if live[cname] == id { live[cname] = nil }
+    }
+}
+
+extension PodWorker {
+    /// The app containers whose spec differs between two versions of the Pod (of a Pod's
+    /// containers only `image` may change; the kubelet compares a hash of the whole spec).
+    static func changedContainers(from old: JSON, to new: JSON) -> [String] {
+        let before = Dictionary((old["spec", "containers"]?.array ?? []).map { ($0["name"]?.string ?? "", $0) }) { a, _ in a }
+        return (new["spec", "containers"]?.array ?? []).compactMap { c in
+            guard let cname = c["name"]?.string, let previous = before[cname], previous != c else { return nil }
+            return cname
+        }
+    }
+
+    /// A container's spec changed: a running container is stopped gracefully (its supervisor
+    /// then starts it again with the new spec); a waiting one ends its back-off.
+    func restartChanged(_ cname: String) {
+        guard let i = apps.firstIndex(where: { $0.name == cname }) else { return }
+        changedSpecs.insert(cname)
+        guard let id = live[cname], apps[i].isRunning else { return }
+        event(cname, .app, "Killing", "Container \(cname) definition changed, will be restarted")
+        logger.info("container definition changed, restarting", metadata: ["container": "\(cname)"])
+        let grace = Double(pod["spec", "terminationGracePeriodSeconds"]?.int ?? 30)
+        Task { _ = await self.kill(.app, i, id: id, deadline: Timestamp.now() + max(grace, 0)) }
     }
 }

@@ -22,7 +22,10 @@ extension PodWorker {
         case .success(let found): image = found
         case .failure(let e): return .waiting(e.reason, e.message, image: imageName)
         }
-        change(kind, i) { $0.imageID = Self.imageID(image) }
+        change(kind, i) {
+            $0.image = imageName
+            $0.imageID = Self.imageID(image)
+        }
         if terminating { return .waiting("ContainerCreating", "", image: imageName) }
 
         let env: [(String, String)]

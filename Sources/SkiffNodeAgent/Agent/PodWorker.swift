@@ -36,6 +36,9 @@ actor PodWorker {
     var pendingBackoff: [String: Double] = [:]
     /// The probes of each container's current run, by name.
     var probeStates: [String: ContainerProbes] = [:]
+    /// App containers whose spec changed (a new image): their current run is stopped and they
+    /// start again at once with the new spec, whatever the restart policy, as the kubelet does.
+    var changedSpecs: Set<String> = []
 
     nonisolated let updates: AsyncStream<Update>
     nonisolated let updatesIn: AsyncStream<Update>.Continuation
@@ -113,7 +116,11 @@ actor PodWorker {
             for await u in updates {
                 switch u {
                 case .pod(let p):
+                    let changed = Self.changedContainers(from: pod, to: p)
                     pod = p
+                    if p["metadata", "deletionTimestamp"] == nil {
+                        for cname in changed { restartChanged(cname) }
+                    }
                     if p["metadata", "deletionTimestamp"] != nil {
                         await terminate(grace: Self.gracePeriod(p), deleteFromAPI: true)
                     }
@@ -176,10 +183,11 @@ actor PodWorker {
         (pod["spec", kind == .app ? "containers" : "initContainers"]?.array ?? [])[i]
     }
 
-    /// Sleeps `seconds`, waking early when the Pod starts terminating or the task is cancelled.
-    func pause(_ seconds: Double) async {
+    /// Sleeps `seconds`, waking early when the Pod starts terminating, the task is cancelled, or
+    /// the spec of `container` changed.
+    func pause(_ seconds: Double, container: String? = nil) async {
         let end = Timestamp.now() + seconds
-        while !terminating && !Task.isCancelled && Timestamp.now() < end {
+        while !terminating && !Task.isCancelled && Timestamp.now() < end && !(container.map(changedSpecs.contains) ?? false) {
             try? await Task.sleep(for: .milliseconds(Int64(min(250, max(1, (end - Timestamp.now()) * 1000)))))
         }
     }
