@@ -170,6 +170,17 @@ def test_cronjob_validation_messages(cluster):
     assert rc != 0 and 'spec.timeZone: Invalid value: "Mars/Olympus": unknown time zone Mars/Olympus' in err
 
 
+def test_cronjob_every_runs_at_a_constant_delay(cluster):
+    kubectl, _ = cluster
+    ns = "cron-every"
+    kubectl("create", "namespace", ns)
+    kubectl("apply", "-n", ns, "-f", "-", input=cronjob_manifest("often", schedule="@every 5s"))
+    job = wait_for(lambda: (kubectl.json("jobs", "-n", ns)["items"] or [None])[0], "a Job from @every 5s", timeout=30, interval=0.5)
+    assert job["metadata"]["ownerReferences"][0]["name"] == "often"
+    rc, _, err = kubectl("apply", "-n", ns, "-f", "-", input=cronjob_manifest("bad", schedule="@every 5x"), check=False)
+    assert rc != 0 and 'spec.schedule: Invalid value: "@every 5x": failed to parse duration @every 5x: time: invalid duration "5x"' in err
+
+
 def test_ttl_after_finished_deletes_the_job(cluster):
     kubectl, _ = cluster
     ns = "job-ttl"

@@ -4,7 +4,8 @@ import Foundation
 /// Kubernetes' CronJob reads it (robfig/cron `ParseStandard`): `*`, `?`, ranges `a-b`, steps
 /// `*/n` and `a-b/n`, lists `a,b`, month names `JAN`-`DEC`, weekday names `SUN`-`SAT` (0 or 7 is
 /// Sunday), and the descriptors `@yearly`/`@annually`, `@monthly`, `@weekly`, `@daily`/`@midnight`,
-/// `@hourly`. When both day fields are restricted (neither starts with `*` or `?`) a day matches
+/// `@hourly`, and `@every <Go duration>` (runs every so many whole seconds, at least one, counted
+/// from the time before: robfig's ConstantDelaySchedule). When both day fields are restricted (neither starts with `*` or `?`) a day matches
 /// either of them; otherwise both.
 ///
 /// ```swift
@@ -19,6 +20,8 @@ public struct CronSchedule: Sendable, Equatable {
     let minutes: Set<Int>, hours: Set<Int>, days: Set<Int>, months: Set<Int>, weekdays: Set<Int>
     /// Whether the day-of-month / day-of-week field was `*` or `?` (robfig's star bit).
     let anyDay: Bool, anyWeekday: Bool
+    /// `@every`: the delay in whole seconds; the fields above are then unused.
+    var every: Int? = nil
 
     static let descriptors = ["@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *",
                               "@weekly": "0 0 * * 0", "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *"]
@@ -27,6 +30,14 @@ public struct CronSchedule: Sendable, Equatable {
 
     public static func parse(_ text: String) -> Result<CronSchedule, ParseError> {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasPrefix("@every ") {
+            let text = String(trimmed.dropFirst("@every ".count))
+            guard let seconds = GoDuration.seconds(text) else {
+                return .failure(ParseError(description: "failed to parse duration \(trimmed): time: invalid duration \"\(text)\""))
+            }
+            return .success(CronSchedule(minutes: [], hours: [], days: [], months: [], weekdays: [], anyDay: true, anyWeekday: true,
+                                         every: max(1, Int(seconds.rounded(.down)))))
+        }
         if trimmed.hasPrefix("@") {
             guard let expanded = descriptors[trimmed.lowercased()] else {
                 return .failure(ParseError(description: "unrecognized descriptor: \(trimmed)"))
@@ -97,6 +108,7 @@ public struct CronSchedule: Sendable, Equatable {
     /// nil when none within five years (e.g. `0 0 30 2 *`). Local times a DST change skips never
     /// match; repeated ones match each time they occur.
     public func next(after date: Date, in timeZone: TimeZone) -> Date? {
+        if let every { return Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down) + Double(every)) }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         var t = Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 60).rounded(.down) * 60 + 60)

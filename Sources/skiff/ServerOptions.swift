@@ -20,13 +20,13 @@ struct ServerOptions: ParsableArguments {
 
     // BEGIN cluster controller flags
     @Option(help: "How often the node lifecycle controller checks node health (Go duration).")
-    var nodeMonitorPeriod = GoDuration(.seconds(5))
+    var nodeMonitorPeriod = DurationArgument(.seconds(5))
 
     @Option(help: "How long a node may stay silent (no Lease renewal, no status) before it is marked Unknown (Go duration).")
-    var nodeMonitorGracePeriod = GoDuration(.seconds(40))
+    var nodeMonitorGracePeriod = DurationArgument(.seconds(40))
 
     @Option(help: "How long a node that never posted Ready may stay silent before it is marked Unknown (Go duration).")
-    var nodeStartupGracePeriod = GoDuration(.seconds(60))
+    var nodeStartupGracePeriod = DurationArgument(.seconds(60))
 
     @Option(help: "Terminated Pods kept before the Pod garbage collector deletes the oldest; 0 or less to keep all.")
     var terminatedPodGcThreshold = 12500

@@ -82,4 +82,21 @@ import Testing
         #expect(try Self.runs("15 1 * * *", after: "2026-11-01T04:00:00Z", count: 2, in: newYork)
                 == ["2026-11-01T05:15:00Z", "2026-11-01T06:15:00Z"])
     }
+
+    @Test func everyRunsAtAConstantDelayInWholeSeconds() throws {
+        #expect(try Self.runs("@every 90s", after: "2026-01-01T00:00:00Z") ==
+                ["2026-01-01T00:01:30Z", "2026-01-01T00:03:00Z", "2026-01-01T00:04:30Z"])
+        #expect(try Self.runs("@every 1h30m", after: "2026-01-01T00:00:00Z", count: 2) == ["2026-01-01T01:30:00Z", "2026-01-01T03:00:00Z"])
+        // Less than a second is a second; fractions of a second are dropped (robfig/cron's Every).
+        #expect(try Self.runs("@every 200ms", after: "2026-01-01T00:00:00Z", count: 2) == ["2026-01-01T00:00:01Z", "2026-01-01T00:00:02Z"])
+        #expect(try Self.runs("@every 2.5s", after: "2026-01-01T00:00:00Z", count: 2) == ["2026-01-01T00:00:02Z", "2026-01-01T00:00:04Z"])
+    }
+
+    @Test func everyWithABadDurationIsRefused() {
+        guard case .failure(let e) = CronSchedule.parse("@every 5x") else {
+            Issue.record("@every 5x parsed")
+            return
+        }
+        #expect(e.description == "failed to parse duration @every 5x: time: invalid duration \"5x\"")
+    }
 }

@@ -144,9 +144,7 @@ struct CronJobStrategy: StatusSubresourceStrategy {
                 text = "* * * * *"
             }
         }
-        if text.hasPrefix("@every ") {
-            // robfig/cron accepts "@every <duration>".
-        } else if case .failure(let error) = CronSchedule.parse(text) {
+        if case .failure(let error) = CronSchedule.parse(text) {
             errors.append(.invalid("spec.schedule", .string(schedule), error.description))
         }
         if schedule.contains("TZ") {
