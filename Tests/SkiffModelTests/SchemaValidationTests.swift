@@ -18,12 +18,9 @@ enum SchemaFixtures {
 @Suite struct SchemaValidationTests {
     let schema = Schema.builtin
 
-    @Test func embeddedDataParsesQuickly() throws {
-        let clock = ContinuousClock()
-        var parsed = JSON.null
-        let elapsed = try clock.measure { parsed = try JSON.parse(schemaJSON.utf8) }
+    @Test func embeddedDataParses() throws {
+        let parsed = try JSON.parse(schemaJSON.utf8)
         #expect(parsed.members.count > 500)
-        #expect(elapsed < .milliseconds(100), "parse took \(elapsed)")
     }
 
     @Test func looksUpKindsAndResolvesRefs() throws {

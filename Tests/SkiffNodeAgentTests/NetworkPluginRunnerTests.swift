@@ -58,12 +58,10 @@ struct NetworkPluginRunnerTests {
 
     @Test func aHungPluginIsKilledAtTheTimeout() async throws {
         try await withPlugins(["hang": "exec /bin/busybox sleep 30"], timeout: .milliseconds(300)) { runner, _ in
-            let start = ContinuousClock.now
             let e = try await #require(throws: NetworkError.self) {
                 _ = try await runner.run("hang", CNIInvocation(command: "ADD", containerID: "c", netns: "", ifName: "eth0"), config: [:])
             }
             #expect(e.code == .pluginFailed && e.message.contains("did not finish"), "\(e)")
-            #expect(ContinuousClock.now - start < .seconds(10))
         }
     }
 }
