@@ -181,7 +181,7 @@ def test_kubectl_delete_all(kubectl, core_v1, ns):
         assert read_or_none(core_v1, n, ns) is None
 
 
-def test_delete_collection_with_a_label_selector(core_v1, ns):
+def test_delete_collection_with_a_label_selector(core_v1, ns, skiff_server):
     for n, tier in (("x1", "web"), ("x2", "web"), ("y1", "db")):
         core_v1.create_namespaced_config_map(ns, cm(n, labels={"tier": tier}))
     core_v1.delete_collection_namespaced_config_map(ns, label_selector="tier=web")
@@ -189,10 +189,9 @@ def test_delete_collection_with_a_label_selector(core_v1, ns):
     assert names == {"y1"}
     # The same through the raw API: deletecollection answers with the list of what it deleted.
     core_v1.create_namespaced_config_map(ns, cm("z1", labels={"tier": "web"}))
-    raw = core_v1.api_client.call_api(
-        f"/api/v1/namespaces/{ns}/configmaps", "DELETE", query_params=[("labelSelector", "tier=web")],
-        header_params={"Accept": "application/json"}, auth_settings=["BearerToken"],
-        response_type="object", _return_http_data_only=True)
+    status, _, body = skiff_server.request("DELETE", f"/api/v1/namespaces/{ns}/configmaps?labelSelector=tier%3Dweb")
+    assert status == 200
+    raw = json.loads(body)
     assert raw["kind"] == "ConfigMapList"
     assert [i["metadata"]["name"] for i in raw["items"]] == ["z1"]
     assert read_or_none(core_v1, "z1", ns) is None and read_or_none(core_v1, "y1", ns) is not None
