@@ -156,7 +156,7 @@ class SkiffServer:
         return status, body
 
     def request(self, method, path, body=None, content_type="application/json", timeout=5,
-                kubeconfig=None):
+                kubeconfig=None, accept="application/json"):
         """One HTTPS request with the kubeconfig's CA and token: (status, headers, body bytes).
 
         For what kubectl and the Python client cannot send (e.g. duplicate JSON keys)."""
@@ -166,7 +166,7 @@ class SkiffServer:
         m = re.match(r"https://([^:/]+):(\d+)", cluster["server"])
         conn = http.client.HTTPSConnection(m.group(1), int(m.group(2)), context=ctx, timeout=timeout)
         try:
-            headers = {"Accept": "application/json"}
+            headers = {"Accept": accept}
             if user.get("token"):
                 headers["Authorization"] = "Bearer " + user["token"]
             if body is not None:

@@ -115,7 +115,8 @@ import SkiffModel
             let error = await apiError { _ = try await f.delete(f.configMaps, "default", "c") { $0.preconditionUID = "other" } }
             #expect(error?.code == 409)
             #expect(error?.reason == "Conflict")
-            #expect(error?.message == #"Operation cannot be fulfilled on configmaps "c": Precondition failed: UID in precondition: other, UID in object meta: \#(uid)"#)
+            #expect(error?.message == #"Operation cannot be fulfilled on ConfigMap "c": the UID in the precondition (other) does not match the UID in record (\#(uid)). The object might have been deleted and then recreated"#)
+            #expect(error?.details?.kind == "ConfigMap")
             let result = try await f.delete(f.configMaps, "default", "c") { $0.preconditionUID = uid }
             guard case .deleted = result else {
                 Issue.record("a matching UID precondition deletes")
@@ -134,7 +135,7 @@ import SkiffModel
             let now = try #require(v2["metadata", "resourceVersion"]?.string)
             let error = await apiError { _ = try await f.delete(f.configMaps, "default", "c") { $0.preconditionResourceVersion = old } }
             #expect(error?.code == 409)
-            #expect(error?.message == #"Operation cannot be fulfilled on configmaps "c": Precondition failed: ResourceVersion in precondition: \#(old), ResourceVersion in meta: \#(now)"#)
+            #expect(error?.message == #"Operation cannot be fulfilled on ConfigMap "c": the ResourceVersion in the precondition (\#(old)) does not match the ResourceVersion in record (\#(now)). The object might have been modified"#)
             let result = try await f.delete(f.configMaps, "default", "c") { $0.preconditionResourceVersion = now }
             guard case .deleted = result else {
                 Issue.record("a matching resourceVersion precondition deletes")

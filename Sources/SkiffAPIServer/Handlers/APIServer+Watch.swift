@@ -4,6 +4,15 @@ extension APIServer {
     /// How often a watch that allows bookmarks gets one.
     static let bookmarkInterval: Duration = .seconds(60)
 
+    /// When the next bookmark is due, as kube-apiserver's cache watcher schedules them: a minute
+    /// from now, or 2s before the watch's deadline if that comes first (so a client that
+    /// restarts on timeout resumes from a recent resourceVersion); nil once that moment is past.
+    static func nextBookmark(now: ContinuousClock.Instant, deadline: ContinuousClock.Instant?) -> ContinuousClock.Instant? {
+        var next = now + bookmarkInterval
+        if let deadline, deadline - .seconds(2) < next { next = deadline - .seconds(2) }
+        return next < now ? nil : next
+    }
+
     /// A watch: a chunked stream of `{"type":..., "object":...}` lines until the client goes away
     /// or `timeoutSeconds` passes.
     func watch(_ c: inout RequestContext) async throws -> Response {
@@ -55,9 +64,16 @@ extension APIServer {
                     group.addTask { try? await Task.sleep(for: timeout) }
                 }
                 if bookmarks {
+                    let deadline = timeout.map { ContinuousClock.now + $0 }
                     group.addTask {
                         while !Task.isCancelled {
-                            try? await Task.sleep(for: APIServer.bookmarkInterval)
+                            guard let next = APIServer.nextBookmark(now: .now, deadline: deadline) else {
+                                // No bookmark is due before the deadline: wait for the timeout.
+                                try? await Task.sleep(for: .seconds(86_400))
+                                continue
+                            }
+                            try? await Task.sleep(until: next)
+                            if Task.isCancelled { break }
                             let revision = await self.store.cache.revision
                             continuation.yield(afterInitial.bookmark(revision, initialEventsEnd: false))
                         }

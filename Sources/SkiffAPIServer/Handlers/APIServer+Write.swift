@@ -104,7 +104,10 @@ extension APIServer {
         }
         let gvk = GroupVersionKind(group: c.type.group, version: c.info.version, kind: c.type.kind)
         if let error = Schema.builtin.decodeError(in: body, gvk: gvk) { throw error }
-        let unknown = Schema.builtin.unknownFields(in: body, gvk: gvk)
+        // A custom resource is checked (and pruned) against its version's openAPIV3Schema.
+        let unknown = (c.type.strategy as? CustomResourceStrategy).map { cr in
+            cr.schema.map { Schema.builtin.unknownFields(in: body, schema: $0) } ?? []
+        } ?? Schema.builtin.unknownFields(in: body, gvk: gvk)
         let pruned = unknown.reduce(body) { $0.removing(fieldPath: $1) }
         guard mode != "Ignore" else { return pruned }
         let duplicates = isPatchResult || !c.request.contentType.hasSuffix("json") ? [] : (try? JSON.duplicateFields(in: c.request.body)) ?? []

@@ -50,14 +50,7 @@ extension ResourceStore {
         let key = type.key(namespace: namespace, name: name)
         for _ in 0..<16 {
             let (old, rev) = try await current(type, key: key, name: name)
-            if let uid = options.preconditionUID, uid != old["metadata", "uid"]?.string {
-                throw .conflict(type.groupResource, name,
-                                "Precondition failed: UID in precondition: \(uid), UID in object meta: \(old["metadata", "uid"]?.string ?? "")")
-            }
-            if let want = options.preconditionResourceVersion, want != String(rev) {
-                throw .conflict(type.groupResource, name,
-                                "Precondition failed: ResourceVersion in precondition: \(want), ResourceVersion in meta: \(rev)")
-            }
+            try Self.checkPreconditions(type, name: name, old: old, revision: rev, options: options)
             var obj = old
             var finalizers = (obj["metadata", "finalizers"]?.array ?? []).compactMap(\.string)
             switch options.propagationPolicy {
@@ -112,5 +105,32 @@ extension ResourceStore {
             }
         }
         throw .conflict(type.groupResource, name, APIError.optimisticLockMessage)
+    }
+}
+
+extension ResourceStore {
+    /// Delete preconditions as kube-apiserver checks them. Most kinds fail early in
+    /// `rest.BeforeDelete`, which names the Kind (`ConfigMap "c"`, `Deployment.apps "web"`);
+    /// namespaces and CustomResourceDefinitions check them in their own REST `Delete`, with the
+    /// storage layer's wording and the resource's name.
+    static func checkPreconditions(_ type: ResourceType, name: String, old: JSON, revision: Int64, options: DeleteOptions) throws(APIError) {
+        let uid = old["metadata", "uid"]?.string ?? ""
+        let rv = String(revision)
+        let ownDelete = [GroupResource(group: "", resource: "namespaces"),
+                         GroupResource(group: "apiextensions.k8s.io", resource: "customresourcedefinitions")].contains(type.groupResource)
+        if let want = options.preconditionUID, want != uid {
+            if ownDelete {
+                throw .conflict(type.groupResource, name, "Precondition failed: UID in precondition: \(want), UID in object meta: \(uid)")
+            }
+            throw .conflict(GroupResource(group: type.group, resource: type.kind), name,
+                            "the UID in the precondition (\(want)) does not match the UID in record (\(uid)). The object might have been deleted and then recreated")
+        }
+        if let want = options.preconditionResourceVersion, want != rv {
+            if ownDelete {
+                throw .conflict(type.groupResource, name, "Precondition failed: ResourceVersion in precondition: \(want), ResourceVersion in object meta: \(rv)")
+            }
+            throw .conflict(GroupResource(group: type.group, resource: type.kind), name,
+                            "the ResourceVersion in the precondition (\(want)) does not match the ResourceVersion in record (\(rv)). The object might have been modified")
+        }
     }
 }
