@@ -9,4 +9,16 @@ int skiff_pipe_cloexec(int fds[2]);
 /// Spawns path with argv/envp and the given stdio descriptors (dup2'd to 0, 1, 2).
 /// Returns the pid, or -errno.
 pid_t skiff_spawn(const char *path, char *const argv[], char *const envp[], int in, int out, int err);
+/// pidfd_open(pid, 0): a descriptor that polls readable once the process has exited (also a
+/// process that is not a child). Returns it, or -errno.
+int skiff_pidfd_open(pid_t pid);
+/// epoll_create1(EPOLL_CLOEXEC). Returns the descriptor, or -errno.
+int skiff_epoll_create(void);
+/// Adds `fd` to the epoll set for reading, with `fd` itself as the event's data. 0 or -errno.
+int skiff_epoll_add(int epfd, int fd);
+/// Removes `fd` from the epoll set. 0 or -errno.
+int skiff_epoll_remove(int epfd, int fd);
+/// Waits up to `timeout_ms` (-1: no limit) and stores the ready descriptors in `fds` (at most
+/// `max`). Returns their count, or -errno.
+int skiff_epoll_ready(int epfd, int *fds, int max, int timeout_ms);
 #endif

@@ -2,23 +2,26 @@ import CSkiffRuntime
 import Foundation
 import Glibc
 
-/// Waits for one child process (a runc invocation, or a container init re-parented to this
-/// subreaper) on a thread of its own, so no other child's status is taken.
+/// Waits for processes: runc invocations, CNI plugins, exec sessions, and container inits
+/// re-parented to the agent (a child subreaper). One thread watches every process through its
+/// pidfd in one epoll set, so a running container costs no thread; only the waited-for pid is
+/// reaped (`waitpid(pid)`), never another child's status. A process that is not a child (a
+/// container adopted after an agent restart) is watched the same way; its exit code is then
+/// unknown (-1).
 enum Reaper {
     static func wait(pid: Int32) async -> ExitStatus {
         await withCheckedContinuation { (cont: CheckedContinuation<ExitStatus, Never>) in
-            Thread.detachNewThread { cont.resume(returning: waitBlocking(pid: pid)) }
+            ExitMonitor.shared.onExit(pid) { cont.resume(returning: $0) }
         }
     }
 
-    static func waitBlocking(pid: Int32) -> ExitStatus {
+    /// Reaps `pid` once it has exited; -1 when it is not a child of this process.
+    static func collect(pid: Int32) -> ExitStatus {
         var status: Int32 = 0
         while true {
             let r = waitpid(pid, &status, 0)
             if r == pid { return decode(status) }
             if r < 0 && errno == EINTR { continue }
-            // Not our child (the agent restarted): poll until the process is gone; its code is lost.
-            while Glibc.kill(pid, 0) == 0 { usleep(100_000) }
             return ExitStatus(exitCode: -1)
         }
     }
@@ -27,6 +30,54 @@ enum Reaper {
         let sig = status & 0x7f
         if sig == 0 { return ExitStatus(exitCode: (status >> 8) & 0xff) }
         return ExitStatus(exitCode: 128 + sig, signal: sig)
+    }
+}
+
+/// The thread behind `Reaper`: an epoll set of pidfds, each with what to call on exit.
+final class ExitMonitor: @unchecked Sendable {  // state guarded by `lock`
+    static let shared = ExitMonitor()
+
+    private let epoll: Int32
+    private let lock = NSLock()
+    private var watched: [Int32: (pid: Int32, then: @Sendable (ExitStatus) -> Void)] = [:]
+
+    private init() {
+        epoll = skiff_epoll_create()
+        precondition(epoll >= 0, "epoll_create1: \(String(cString: strerror(-epoll)))")
+        let thread = Thread { [self] in loop() }
+        thread.name = "skiff-reaper"
+        thread.start()
+    }
+
+    /// Calls `then` (on the monitor's thread: it must not block) once `pid` has exited and been reaped.
+    func onExit(_ pid: Int32, _ then: @escaping @Sendable (ExitStatus) -> Void) {
+        let fd = skiff_pidfd_open(pid)
+        guard fd >= 0 else {
+            // Already reaped or never ours: nothing to wait for.
+            then(Reaper.collect(pid: pid))
+            return
+        }
+        lock.withLock { watched[fd] = (pid, then) }
+        let r = skiff_epoll_add(epoll, fd)
+        if r < 0 {
+            lock.withLock { _ = watched.removeValue(forKey: fd) }
+            close(fd)
+            then(Reaper.collect(pid: pid))
+        }
+    }
+
+    private func loop() {
+        var ready = [Int32](repeating: 0, count: 64)
+        while true {
+            let n = skiff_epoll_ready(epoll, &ready, 64, -1)
+            if n < 0 { continue }  // EINTR
+            for fd in ready[0..<Int(n)] {
+                guard let entry = lock.withLock({ watched.removeValue(forKey: fd) }) else { continue }
+                _ = skiff_epoll_remove(epoll, fd)
+                close(fd)
+                entry.then(Reaper.collect(pid: entry.pid))
+            }
+        }
     }
 }
 
@@ -45,22 +96,26 @@ final class ExitWatch: @unchecked Sendable {
         self.memoryCgroup = memoryCgroup
     }
 
+    /// Watches the process; once it exits, the log is drained on a thread of its own (a
+    /// running container holds no thread).
     func begin() {
-        Thread.detachNewThread { [self] in
-            var status = Reaper.waitBlocking(pid: pid)
-            // As containerd: any OOM kill in the container's cgroup makes the reason OOMKilled,
-            // also when the kernel chose a child (`sh -c 'a | b'` then exits 137 itself). An
-            // adopted container's code is unknown (-1), but the kill still shows in its cgroup.
-            status.oomKilled = oomKills() > 0
-            if status.exitCode < 0 && status.oomKilled { status = ExitStatus(exitCode: 137, signal: SIGKILL, oomKilled: true) }
-            log.drain(timeout: 2)
-            let ws: [CheckedContinuation<ExitStatus, Never>] = lock.withLock {
-                exit = status
-                defer { waiters = [] }
-                return waiters
-            }
-            for w in ws { w.resume(returning: status) }
+        ExitMonitor.shared.onExit(pid) { [self] reaped in Thread.detachNewThread { [self] in finish(reaped) } }
+    }
+
+    private func finish(_ reaped: ExitStatus) {
+        var status = reaped
+        // As containerd: any OOM kill in the container's cgroup makes the reason OOMKilled,
+        // also when the kernel chose a child (`sh -c 'a | b'` then exits 137 itself). An
+        // adopted container's code is unknown (-1), but the kill still shows in its cgroup.
+        status.oomKilled = oomKills() > 0
+        if status.exitCode < 0 && status.oomKilled { status = ExitStatus(exitCode: 137, signal: SIGKILL, oomKilled: true) }
+        log.drain(timeout: 2)
+        let ws: [CheckedContinuation<ExitStatus, Never>] = lock.withLock {
+            exit = status
+            defer { waiters = [] }
+            return waiters
         }
+        for w in ws { w.resume(returning: status) }
     }
 
     func result() async -> ExitStatus {

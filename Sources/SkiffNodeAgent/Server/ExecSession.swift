@@ -102,15 +102,15 @@ let closeFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>
     return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
 }()
 
-/// A child's exit code, collected once by a thread of its own and handed to every waiter.
+/// A child's exit code, collected once (by the `Reaper`) and handed to every waiter.
 final class ProcessExit: @unchecked Sendable {
     private let lock = NSLock()
     private var exitCode: Int32?
     private var waiters: [CheckedContinuation<Int32, Never>] = []
 
     init(pid: Int32) {
-        Thread.detachNewThread { [self] in
-            let code = Reaper.waitBlocking(pid: pid).exitCode
+        ExitMonitor.shared.onExit(pid) { [self] status in
+            let code = status.exitCode
             let ws: [CheckedContinuation<Int32, Never>] = lock.withLock {
                 exitCode = code
                 defer { waiters = [] }
