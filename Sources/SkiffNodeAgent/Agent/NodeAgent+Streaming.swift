@@ -58,3 +58,17 @@ extension PodWorker {
         return live[name]
     }
 }
+
+extension NodeAgent {
+    /// `kubectl port-forward`: a connection to `port` on the Pod's loopback, made inside its
+    /// network namespace (the host's for a host-network Pod).
+    public func portForward(namespace: String, pod: String, port: Int) async throws -> Int32 {
+        guard let w = worker(namespace: namespace, pod: pod) else {
+            throw KubeletStreamingError.notFound("pod not found (\"\(pod)_\(namespace)\")")
+        }
+        guard let sandbox = await w.sandbox, await w.sandboxReady else {
+            throw KubeletStreamingError(status: 500, "failed to find sandbox for pod \"\(pod)\": sandbox is not ready")
+        }
+        return try await Namespaces.connectLoopback(netPath: sandbox.netPath, port: port)
+    }
+}

@@ -43,7 +43,19 @@ extension KubeletServer {
             case "containerLogs" where head.method == .GET:
                 guard s.count == 4 else { throw KubeletStreamingError.notFound("404 page not found") }
                 try await containerLogs(namespace: s[1], pod: s[2], container: s[3], target.firstValues, head, out, isActive: isActive)
-            case "exec", "attach", "portForward":
+            case "portForward":
+                // An upgrade that was refused, or plain HTTP: say why, as the kubelet's handshake does.
+                _ = try PortForwardRequest.parse(target)
+                let upgrade = head.headers["upgrade"].joined(separator: ",").lowercased()
+                if upgrade.contains("websocket") {
+                    throw KubeletStreamingError.badRequest("unable to upgrade: no supported WebSocket protocol (offer \(PortForwardRequest.tunnelProtocol))")
+                }
+                if upgrade.contains("spdy/3.1") {
+                    let offered = head.headers["X-Stream-Protocol-Version"]
+                    throw KubeletStreamingError(status: 403, "unable to upgrade: unable to negotiate protocol: client supports \(offered), server supports [\(PortForwardRequest.spdyProtocol)]")
+                }
+                throw KubeletStreamingError.badRequest("Upgrade request required")
+            case "exec", "attach":
                 // A WebSocket upgrade that was refused, or plain HTTP: say why.
                 if s.first == "exec" { _ = try ExecRequest.parse(target) }
                 if StreamProtocol.negotiate(head.headers["Sec-WebSocket-Protocol"]) == nil, head.headers["upgrade"].isEmpty == false {

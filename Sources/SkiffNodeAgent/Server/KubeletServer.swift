@@ -73,6 +73,8 @@ public struct KubeletServer: Sendable {
     enum Connection: Sendable {
         case http(NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>)
         case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, ExecRequest, StreamProtocol)
+        case tunnel(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, PortForwardRequest)
+        case spdy(NIOAsyncChannel<ByteBuffer, ByteBuffer>, PortForwardRequest)
     }
 
     /// Binds and serves until cancelled; `onBound` gets the bound port once listening.
@@ -98,15 +100,19 @@ public struct KubeletServer: Sendable {
                                     minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1 << 12, maxAccumulatedFrameSize: 1 << 24))
                                 let ws = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(wrappingChannelSynchronously: channel)
                                 let target = KubeletRequestTarget(uri: head.uri)
-                                guard let request = try ExecRequest.parse(target),
-                                      let proto = StreamProtocol.negotiate(head.headers["Sec-WebSocket-Protocol"]) else {
+                                if let forward = try PortForwardRequest.parse(target) { return Connection.tunnel(ws, forward) }
+                                guard let proto = StreamProtocol.negotiate(head.headers["Sec-WebSocket-Protocol"]) else {
                                     throw KubeletStreamingError.badRequest("not an exec request")
                                 }
-                                return Connection.websocket(ws, request, proto)
+                                if let request = try ExecRequest.parse(target) { return Connection.websocket(ws, request, proto) }
+                                throw KubeletStreamingError.badRequest("not an exec request")
                             }
                         })
+                    let spdy = SPDYUpgrader<Connection>(server: server) { channel, _, request in
+                        Connection.spdy(try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel), request)
+                    }
                     return try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(
-                        configuration: .init(upgradeConfiguration: .init(upgraders: [upgrader], notUpgradingCompletionHandler: { channel in
+                        configuration: .init(upgradeConfiguration: .init(upgraders: [upgrader, spdy], notUpgradingCompletionHandler: { channel in
                             channel.eventLoop.makeCompletedFuture {
                                 Connection.http(try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel))
                             }
@@ -124,6 +130,8 @@ public struct KubeletServer: Sendable {
                             switch try await negotiated.get() {
                             case .http(let channel): await server.serveHTTP(channel)
                             case .websocket(let channel, let request, let proto): await server.serveExec(channel, request, proto)
+                            case .tunnel(let channel, let request): await server.serveTunnel(channel, request)
+                            case .spdy(let channel, let request): await server.serveSPDY(channel, request)
                             }
                         } catch {
                             server.logger.debug("connection failed", metadata: ["error": "\(error)"])
@@ -137,8 +145,13 @@ public struct KubeletServer: Sendable {
     /// The headers to accept a WebSocket upgrade with, nil to refuse it (the request is then
     /// answered over HTTP with the reason).
     func upgradeHeaders(_ head: HTTPRequestHead) -> HTTPHeaders? {
-        guard authorized(head.headers),
-              (try? ExecRequest.parse(KubeletRequestTarget(uri: head.uri))) != nil,
+        guard authorized(head.headers) else { return nil }
+        let target = KubeletRequestTarget(uri: head.uri)
+        if (try? PortForwardRequest.parse(target)) != nil {
+            guard PortForwardRequest.offers(head.headers["Sec-WebSocket-Protocol"], PortForwardRequest.tunnelProtocol) else { return nil }
+            return ["Sec-WebSocket-Protocol": PortForwardRequest.tunnelProtocol]
+        }
+        guard (try? ExecRequest.parse(target)) != nil,
               let proto = StreamProtocol.negotiate(head.headers["Sec-WebSocket-Protocol"]) else { return nil }
         return ["Sec-WebSocket-Protocol": proto.rawValue]
     }
