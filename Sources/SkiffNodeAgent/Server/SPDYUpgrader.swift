@@ -7,12 +7,12 @@ import NIOHTTP1
 /// answered over HTTP with the reason.
 struct SPDYUpgrader<Result: Sendable>: NIOTypedHTTPServerProtocolUpgrader {
     let server: KubeletServer
-    let makeResult: @Sendable (Channel, HTTPRequestHead, PortForwardRequest) throws -> Result
+    let makeResult: @Sendable (any Channel, HTTPRequestHead, PortForwardRequest) throws -> Result
 
     var supportedProtocol: String { "SPDY/3.1" }
     var requiredUpgradeHeaders: [String] { [] }
 
-    func buildUpgradeResponse(channel: Channel, upgradeRequest: HTTPRequestHead, initialResponseHeaders: HTTPHeaders) -> EventLoopFuture<HTTPHeaders> {
+    func buildUpgradeResponse(channel: any Channel, upgradeRequest: HTTPRequestHead, initialResponseHeaders: HTTPHeaders) -> EventLoopFuture<HTTPHeaders> {
         guard server.authorized(upgradeRequest.headers),
               (try? PortForwardRequest.parse(KubeletRequestTarget(uri: upgradeRequest.uri))) != nil,
               PortForwardRequest.offers(upgradeRequest.headers["X-Stream-Protocol-Version"], PortForwardRequest.spdyProtocol) else {
@@ -23,7 +23,7 @@ struct SPDYUpgrader<Result: Sendable>: NIOTypedHTTPServerProtocolUpgrader {
         return channel.eventLoop.makeSucceededFuture(headers)
     }
 
-    func upgrade(channel: Channel, upgradeRequest: HTTPRequestHead) -> EventLoopFuture<Result> {
+    func upgrade(channel: any Channel, upgradeRequest: HTTPRequestHead) -> EventLoopFuture<Result> {
         channel.eventLoop.makeCompletedFuture {
             guard let r = try PortForwardRequest.parse(KubeletRequestTarget(uri: upgradeRequest.uri)) else {
                 throw KubeletStreamingError.badRequest("not a port forward request")

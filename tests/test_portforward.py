@@ -1,0 +1,156 @@
+"""`kubectl port-forward` and `kubectl attach` against the node agent, end to end.
+
+As tests/test_agent.py: `skiff up` runs inside a network namespace this test creates, kubectl
+runs in it too, and the forwarded port is fetched from 127.0.0.1 inside that namespace. The Pod's
+server listens only on its own network namespace, so a working forward proves the agent dialled
+inside the Pod's namespace. Needs root, runc, umoci, busybox-static, ip and nsenter.
+"""
+import json
+import os
+import select
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from conftest import KUBECTL, KUBECTL_VERSIONED
+from test_agent import Node, apply, pod, pytestmark, wait_for  # noqa: F401  (pytestmark: same requirements)
+
+HTTPD = ["/bin/busybox", "sh", "-c",
+         "mkdir -p /www && echo hello-from-pod > /www/index.html && exec /bin/busybox httpd -f -p 8080 -h /www"]
+
+
+@pytest.fixture(scope="module")
+def node():
+    n = Node(tempfile.mkdtemp(prefix="skiff-pf-"))
+    try:
+        n.setup()
+        n.start()
+        yield n
+    finally:
+        n.cleanup()
+
+
+def running(node, name):
+    def ready():
+        p = node.get("pod", name)
+        statuses = p.get("status", {}).get("containerStatuses", [])
+        return p if statuses and all("running" in s["state"] for s in statuses) else None
+    return wait_for(f"pod {name} running", ready, timeout=60)
+
+
+def in_netns(node, *cmd, **kw):
+    return ["nsenter", f"--net=/run/netns/{node.netns}", *cmd]
+
+
+def kubectl_cmd(node, *args, binary=KUBECTL):
+    return in_netns(node, binary, "--kubeconfig", node.kubeconfig, "--cache-dir",
+                    os.path.join(node.root, "kcache"), *[str(a) for a in args])
+
+
+def fetch(node, port, request=b"GET / HTTP/1.0\r\n\r\n"):
+    """Connects to 127.0.0.1:port inside the test's namespace, sends `request`, reads to EOF."""
+    script = ("import socket,sys\n"
+              f"s=socket.create_connection(('127.0.0.1',{port}),timeout=10)\n"
+              "s.sendall(sys.stdin.buffer.read())\n"
+              "out=b''\n"
+              "while True:\n"
+              "    b=s.recv(65536)\n"
+              "    if not b: break\n"
+              "    out+=b\n"
+              "sys.stdout.buffer.write(out)\n")
+    p = subprocess.run(in_netns(node, "python3", "-c", script), input=request, capture_output=True, timeout=30)
+    return p.returncode, p.stdout, p.stderr
+
+
+class PortForward:
+    """`kubectl port-forward` running in the background until closed."""
+
+    def __init__(self, node, target, mapping, binary=KUBECTL, env=None):
+        self.proc = subprocess.Popen(kubectl_cmd(node, "port-forward", target, mapping, binary=binary),
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
+        self.out = b""
+        deadline = time.time() + 30
+        while b"Forwarding from" not in self.out:
+            if self.proc.poll() is not None or time.time() > deadline:
+                self.close()
+                raise AssertionError(f"port-forward did not start: {self.out!r} {self.proc.stderr.read()!r}\n{node.log_tail()}")
+            r, _, _ = select.select([self.proc.stdout], [], [], 0.5)
+            if r:
+                self.out += os.read(self.proc.stdout.fileno(), 4096)
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            _, err = self.proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, err = self.proc.communicate()
+        return err.decode(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def web(node):
+    apply(node, pod("web", HTTPD))
+    return running(node, "web")
+
+
+def free_port_in(node):
+    script = "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])"
+    return int(subprocess.run(in_netns(node, "python3", "-c", script), capture_output=True, text=True).stdout)
+
+
+@pytest.mark.parametrize("client", ["default", "spdy-only", "1.27"])
+def test_port_forward_reaches_the_pods_loopback(node, web, client):
+    # Nothing listens on 8080 in the test's own namespace: only the Pod's does.
+    assert fetch(node, 8080)[0] != 0
+    binary = KUBECTL_VERSIONED.format(client) if client[0].isdigit() else KUBECTL
+    if not os.path.exists(binary):
+        pytest.skip(f"{binary} not installed")
+    env = {"KUBECTL_PORT_FORWARD_WEBSOCKETS": "false"} if client == "spdy-only" else {}
+    local = free_port_in(node)
+    pf = PortForward(node, "pod/web", f"{local}:8080", binary=binary, env=env)
+    try:
+        assert f"127.0.0.1:{local} -> 8080".encode() in pf.out
+        for _ in range(3):  # one stream pair per connection, several in a row
+            rc, body, err = fetch(node, local)
+            assert rc == 0, err
+            assert body.startswith(b"HTTP/1.") and body.endswith(b"hello-from-pod\n"), body
+    finally:
+        err = pf.close()
+    assert "error" not in err.lower(), err
+
+
+def test_port_forward_carries_large_bodies_both_ways(node, web):
+    local = free_port_in(node)
+    pf = PortForward(node, "pod/web", f"{local}:8080")
+    try:
+        # A large request (httpd reads the headers, then answers 4xx or 200); the answer still comes back whole.
+        rc, body, err = fetch(node, local, b"GET / HTTP/1.0\r\nX-Pad: " + b"a" * 3000 + b"\r\n\r\n")
+        assert rc == 0, err
+        assert body.startswith(b"HTTP/1.")
+    finally:
+        pf.close()
+
+
+def test_port_forward_to_a_closed_port_reports_the_kubelets_error(node, web):
+    local = free_port_in(node)
+    pf = PortForward(node, "pod/web", f"{local}:9999")
+    try:
+        rc, body, _ = fetch(node, local)
+        assert body == b""
+        deadline = time.time() + 10
+        while time.time() < deadline and pf.proc.poll() is None:
+            time.sleep(0.2)
+    finally:
+        err = pf.close()
+    assert "an error occurred forwarding" in err and "-> 9999" in err, err
+    assert "error forwarding port 9999 to pod web" in err, err
+    assert "dial tcp4 127.0.0.1:9999: connect: connection refused" in err, err
+
+
+def test_port_forward_to_a_missing_pod_is_not_found(node):
+    rc, _, err = node.kubectl("port-forward", "pod/nope", "18080:80", check=False, timeout=30)
+    assert rc != 0 and 'pods "nope" not found' in err, err
