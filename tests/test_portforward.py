@@ -154,3 +154,67 @@ def test_port_forward_to_a_closed_port_reports_the_kubelets_error(node, web):
 def test_port_forward_to_a_missing_pod_is_not_found(node):
     rc, _, err = node.kubectl("port-forward", "pod/nope", "18080:80", check=False, timeout=30)
     assert rc != 0 and 'pods "nope" not found' in err, err
+
+
+def read_until(proc, needle, timeout=20):
+    out = b""
+    deadline = time.time() + timeout
+    while needle not in out and time.time() < deadline and proc.poll() is None:
+        r, _, _ = select.select([proc.stdout], [], [], 0.5)
+        if r:
+            chunk = os.read(proc.stdout.fileno(), 4096)
+            if not chunk:
+                break
+            out += chunk
+    return out
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        return proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.communicate()
+
+
+def test_attach_streams_output_written_after_attaching(node):
+    apply(node, pod("talker", ["/bin/busybox", "sh", "-c", "i=0; while true; do echo tick-$i; i=$((i+1)); sleep 0.3; done"]))
+    running(node, "talker")
+    wait_for("some output", lambda: "tick-3" in node.kubectl("logs", "talker")[1])
+    proc = subprocess.Popen(kubectl_cmd(node, "attach", "talker", "-c", "main"), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        out = read_until(proc, b"\n", timeout=20)
+        out += read_until(proc, b"tick-", timeout=5)
+    finally:
+        _, err = stop(proc)
+    lines = [l for l in out.decode().splitlines() if l.startswith("tick-")]
+    assert lines, (out, err, node.log_tail())
+    # Not a replay of the log: what was written before attaching does not come again.
+    assert "tick-0" not in lines and int(lines[0].split("-")[1]) >= 3, lines
+
+
+def test_attach_with_stdin_delivers_input(node):
+    manifest = pod("reader", ["/bin/busybox", "sh", "-c", "echo ready; while read line; do echo got:$line; done"])
+    manifest["spec"]["containers"][0]["stdin"] = True
+    apply(node, manifest)
+    running(node, "reader")
+    proc = subprocess.Popen(kubectl_cmd(node, "attach", "-i", "reader"), stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        time.sleep(1)
+        proc.stdin.write(b"hello\n")
+        proc.stdin.flush()
+        out = read_until(proc, b"got:hello", timeout=20)
+    finally:
+        _, err = stop(proc)
+    assert b"got:hello" in out, (out, err, node.log_tail())
+    # The container still runs after the client detached, and its log has the echo.
+    assert "got:hello" in node.kubectl("logs", "reader")[1]
+    assert "running" in node.get("pod", "reader")["status"]["containerStatuses"][0]["state"]
+
+
+def test_attach_to_a_missing_container_is_an_error(node, web):
+    rc, _, err = node.kubectl("attach", "web", "-c", "nope", check=False, timeout=30)
+    assert rc != 0 and "nope" in err, err

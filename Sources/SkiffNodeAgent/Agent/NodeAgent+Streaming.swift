@@ -72,3 +72,21 @@ extension NodeAgent {
         return try await Namespaces.connectLoopback(netPath: sandbox.netPath, port: port)
     }
 }
+
+extension NodeAgent {
+    /// `kubectl attach`: the running container's output, and its stdin when the container has
+    /// `stdin: true` and the client asked for it.
+    public func attach(namespace: String, pod: String, container: String, stdin: Bool, tty: Bool) async throws -> AttachSession {
+        guard let w = worker(namespace: namespace, pod: pod), await w.hasContainer(container) else {
+            throw KubeletStreamingError.notFound("pod \"\(pod)\" container \"\(container)\" not found")
+        }
+        guard let id = await w.runningID(container) else {
+            throw KubeletStreamingError(status: 500, "container not found (\"\(container)\")")
+        }
+        // Containers run without a terminal here, so one cannot be attached to.
+        if tty { throw KubeletStreamingError.badRequest("tty attach is not supported: container \"\(container)\" has no terminal") }
+        let attached = try runtime.attach(id: id)
+        if !stdin, let fd = attached.stdin { close(fd) }
+        return AttachSession(output: attached.output, stdin: stdin ? attached.stdin : nil)
+    }
+}

@@ -57,11 +57,10 @@ extension KubeletServer {
                 throw KubeletStreamingError.badRequest("Upgrade request required")
             case "exec", "attach":
                 // A WebSocket upgrade that was refused, or plain HTTP: say why.
-                if s.first == "exec" { _ = try ExecRequest.parse(target) }
+                if s.first == "exec" { _ = try ExecRequest.parse(target) } else { _ = try ExecRequest.parseAttach(target) }
                 if StreamProtocol.negotiate(head.headers["Sec-WebSocket-Protocol"]) == nil, head.headers["upgrade"].isEmpty == false {
                     throw KubeletStreamingError.badRequest("unable to upgrade: no supported WebSocket protocol (offer \(StreamProtocol.allCases.map(\.rawValue).joined(separator: " or ")))")
                 }
-                if s.first != "exec" { throw KubeletStreamingError.notFound("\(s[0]) is not supported by this node agent") }
                 throw KubeletStreamingError.badRequest("unable to upgrade: missing upgrade headers in request")
             default:
                 throw KubeletStreamingError.notFound("404 page not found")

@@ -73,6 +73,7 @@ public struct KubeletServer: Sendable {
     enum Connection: Sendable {
         case http(NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>)
         case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, ExecRequest, StreamProtocol)
+        case attach(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, ExecRequest, StreamProtocol)
         case tunnel(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, PortForwardRequest)
         case spdy(NIOAsyncChannel<ByteBuffer, ByteBuffer>, PortForwardRequest)
     }
@@ -105,6 +106,7 @@ public struct KubeletServer: Sendable {
                                     throw KubeletStreamingError.badRequest("not an exec request")
                                 }
                                 if let request = try ExecRequest.parse(target) { return Connection.websocket(ws, request, proto) }
+                                if let request = try ExecRequest.parseAttach(target) { return Connection.attach(ws, request, proto) }
                                 throw KubeletStreamingError.badRequest("not an exec request")
                             }
                         })
@@ -130,6 +132,7 @@ public struct KubeletServer: Sendable {
                             switch try await negotiated.get() {
                             case .http(let channel): await server.serveHTTP(channel)
                             case .websocket(let channel, let request, let proto): await server.serveExec(channel, request, proto)
+                            case .attach(let channel, let request, let proto): await server.serveAttach(channel, request, proto)
                             case .tunnel(let channel, let request): await server.serveTunnel(channel, request)
                             case .spdy(let channel, let request): await server.serveSPDY(channel, request)
                             }
@@ -151,7 +154,7 @@ public struct KubeletServer: Sendable {
             guard PortForwardRequest.offers(head.headers["Sec-WebSocket-Protocol"], PortForwardRequest.tunnelProtocol) else { return nil }
             return ["Sec-WebSocket-Protocol": PortForwardRequest.tunnelProtocol]
         }
-        guard (try? ExecRequest.parse(target)) != nil,
+        guard (try? ExecRequest.parse(target)) != nil || (try? ExecRequest.parseAttach(target)) != nil,
               let proto = StreamProtocol.negotiate(head.headers["Sec-WebSocket-Protocol"]) else { return nil }
         return ["Sec-WebSocket-Protocol": proto.rawValue]
     }
