@@ -114,6 +114,9 @@ final class ForwardedSocket: @unchecked Sendable {
     private let activated = NSLock()
     private var isActive = false
 
+    /// libdispatch does not allow releasing a queue that was never activated.
+    deinit { activate() }
+
     /// Connected: queued writes go out. Returns the descriptor to read from (a duplicate).
     func start(fd: Int32) -> Int32 {
         self.fd = fd
