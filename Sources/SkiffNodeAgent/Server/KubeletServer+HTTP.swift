@@ -6,10 +6,12 @@ extension KubeletServer {
     typealias HTTPOutbound = NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
 
     /// Answers the requests of one plain HTTP connection in order.
-    func serveHTTP(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+    /// `refusedUpgrade`: the head of a first request that asked to upgrade and was refused; only
+    /// its `.end` comes through the pipeline.
+    func serveHTTP(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, refusedUpgrade: HTTPRequestHead? = nil) async {
         do {
             try await connection.executeThenClose { inbound, outbound in
-                var head: HTTPRequestHead?
+                var head: HTTPRequestHead? = refusedUpgrade
                 for try await part in inbound {
                     switch part {
                     case .head(let h): head = h

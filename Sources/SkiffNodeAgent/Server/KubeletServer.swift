@@ -71,7 +71,9 @@ public struct KubeletServer: Sendable {
     }
 
     enum Connection: Sendable {
-        case http(NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>)
+        /// A plain HTTP connection; `refusedUpgrade` is the head of a first request that asked to
+        /// upgrade and was refused (NIO delivers only its `.end`).
+        case http(NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, refusedUpgrade: HTTPRequestHead?)
         case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, ExecRequest, StreamProtocol)
         case attach(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, ExecRequest, StreamProtocol)
         case tunnel(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, PortForwardRequest)
@@ -113,12 +115,18 @@ public struct KubeletServer: Sendable {
                     let spdy = SPDYUpgrader<Connection>(server: server) { channel, _, request in
                         Connection.spdy(try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel), request)
                     }
-                    return try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(
+                    let recorder = UpgradeRequestRecorder()
+                    let negotiated = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(
                         configuration: .init(upgradeConfiguration: .init(upgraders: [upgrader, spdy], notUpgradingCompletionHandler: { channel in
                             channel.eventLoop.makeCompletedFuture {
-                                Connection.http(try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel))
+                                let head = recorder.head.withLock { $0 }
+                                return Connection.http(try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel),
+                                                       refusedUpgrade: head.flatMap { $0.headers["upgrade"].isEmpty ? nil : $0 })
                             }
                         })))
+                    let upgradeHandler = try channel.pipeline.syncOperations.handler(type: NIOTypedHTTPServerUpgradeHandler<Connection>.self)
+                    try channel.pipeline.syncOperations.addHandler(recorder, position: .before(upgradeHandler))
+                    return negotiated
                 }
             }
         onBound(listener.channel.localAddress?.port ?? configuration.port)
@@ -130,7 +138,7 @@ public struct KubeletServer: Sendable {
                     group.addTask {
                         do {
                             switch try await negotiated.get() {
-                            case .http(let channel): await server.serveHTTP(channel)
+                            case .http(let channel, let refused): await server.serveHTTP(channel, refusedUpgrade: refused)
                             case .websocket(let channel, let request, let proto): await server.serveExec(channel, request, proto)
                             case .attach(let channel, let request, let proto): await server.serveAttach(channel, request, proto)
                             case .tunnel(let channel, let request): await server.serveTunnel(channel, request)
