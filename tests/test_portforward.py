@@ -228,3 +228,37 @@ def test_attach_with_stdin_delivers_input(node):
 def test_attach_to_a_missing_container_is_an_error(node, web):
     rc, _, err = node.kubectl("attach", "web", "-c", "nope", check=False, timeout=30)
     assert rc != 0 and "nope" in err, err
+
+
+@pytest.mark.parametrize("version", ["1.27", "1.29"])
+def test_kubectl_before_1_30_runs_exec_and_attach_over_spdy(node, web, version):
+    binary = KUBECTL_VERSIONED.format(version)
+    if not os.path.exists(binary):
+        pytest.skip(f"{binary} not installed")
+
+    def run(*args, input=None):
+        p = subprocess.run(kubectl_cmd(node, *args, binary=binary), input=input, capture_output=True, timeout=60)
+        return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+    rc, out, err = run("exec", "web", "--", "echo", "hi")
+    assert (rc, out) == (0, "hi\n"), err
+    rc, out, err = run("exec", "web", "--", "sh", "-c", "echo oops >&2; exit 3")
+    assert rc == 3 and "oops" in err, (out, err)
+    rc, out, err = run("exec", "-i", "web", "--", "cat", input=b"through stdin\n")
+    assert (rc, out) == (0, "through stdin\n"), err
+
+    name = "reader-" + version.replace(".", "-")
+    manifest = pod(name, ["/bin/busybox", "sh", "-c", "while read line; do echo got:$line; done"])
+    manifest["spec"]["containers"][0]["stdin"] = True
+    apply(node, manifest)
+    running(node, name)
+    proc = subprocess.Popen(kubectl_cmd(node, "attach", "-i", name, binary=binary), stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        time.sleep(1)
+        proc.stdin.write(b"old-client\n")
+        proc.stdin.flush()
+        out = read_until(proc, b"got:old-client", timeout=20)
+    finally:
+        _, err = stop(proc)
+    assert b"got:old-client" in out, (out, err, node.log_tail())

@@ -77,7 +77,7 @@ public struct KubeletServer: Sendable {
         case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, ExecRequest, StreamProtocol)
         case attach(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, ExecRequest, StreamProtocol)
         case tunnel(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, PortForwardRequest)
-        case spdy(NIOAsyncChannel<ByteBuffer, ByteBuffer>, PortForwardRequest)
+        case spdy(NIOAsyncChannel<ByteBuffer, ByteBuffer>, SPDYUpgrader<Connection>.Target)
     }
 
     /// Binds and serves until cancelled; `onBound` gets the bound port once listening.
@@ -112,8 +112,8 @@ public struct KubeletServer: Sendable {
                                 throw KubeletStreamingError.badRequest("not an exec request")
                             }
                         })
-                    let spdy = SPDYUpgrader<Connection>(server: server) { channel, _, request in
-                        Connection.spdy(try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel), request)
+                    let spdy = SPDYUpgrader<Connection>(server: server) { channel, target in
+                        Connection.spdy(try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel), target)
                     }
                     let recorder = UpgradeRequestRecorder()
                     let negotiated = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(
@@ -142,7 +142,9 @@ public struct KubeletServer: Sendable {
                             case .websocket(let channel, let request, let proto): await server.serveExec(channel, request, proto)
                             case .attach(let channel, let request, let proto): await server.serveAttach(channel, request, proto)
                             case .tunnel(let channel, let request): await server.serveTunnel(channel, request)
-                            case .spdy(let channel, let request): await server.serveSPDY(channel, request)
+                            case .spdy(let channel, .portForward(let request)): await server.serveSPDY(channel, request)
+                            case .spdy(let channel, .exec(let request)): await server.serveRemoteCommand(channel, request, attach: false)
+                            case .spdy(let channel, .attach(let request)): await server.serveRemoteCommand(channel, request, attach: true)
                             }
                         } catch {
                             server.logger.debug("connection failed", metadata: ["error": "\(error)"])
