@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Logging
+import SkiffModel
 import Testing
 @testable import SkiffNodeAgent
 
@@ -10,8 +11,10 @@ import Testing
     struct LoopbackBackend: KubeletStreamingBackend {
         func logPath(namespace: String, pod: String, container: String, previous: Bool) async throws -> String? { nil }
         func isRunning(namespace: String, pod: String, container: String) async -> Bool { false }
+        /// Host processes stand in for the container's.
         func exec(namespace: String, pod: String, container: String, command: [String], tty: Bool, stdin: Bool) async throws -> ExecSession {
-            throw KubeletStreamingError.notFound("no such pod")
+            guard pod == "p" else { throw KubeletStreamingError.notFound("pod \"\(pod)\" container \"\(container)\" not found") }
+            return try ExecSession.spawn(["/bin/sh", "-c"] + command, stdin: stdin)
         }
         func portForward(namespace: String, pod: String, port: Int) async throws -> Int32 {
             try Namespaces.dialLoopback(port: port, namespace: "host")
@@ -65,8 +68,9 @@ import Testing
     @Test func refusedUpgradesAreAnsweredWithTheReason() async throws {
         try await Self.withServer { port in try await Self.blocking {
             let spdyExec = try Self.exchange(port, Self.upgrade("/exec/ns/p/c?command=ls&output=1",
-                                                                "Upgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n"))
-            #expect(spdyExec.hasPrefix("HTTP/1.1 400"), "\(spdyExec)")
+                                                                "Upgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: channel.k8s.io\r\n"))
+            // Only v4 of the remote command protocol is spoken over SPDY.
+            #expect(spdyExec.hasPrefix("HTTP/1.1 403") && spdyExec.contains("server supports [v4.channel.k8s.io]"), "\(spdyExec)")
             let noVersion = try Self.exchange(port, Self.upgrade("/portForward/ns/p", "Upgrade: SPDY/3.1\r\n"))
             #expect(noVersion.hasPrefix("HTTP/1.1 403") && noVersion.contains("unable to negotiate protocol"), "\(noVersion)")
             let ws = try Self.exchange(port, Self.upgrade("/portForward/ns/p", "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
@@ -142,6 +146,46 @@ import Testing
             #expect(errors[1] == "")
             #expect(errors[5]?.hasPrefix("error forwarding port 1 to pod p, uid : failed to connect to localhost:1") == true, "\(errors)")
             #expect(errors[5]?.hasSuffix("connect: connection refused") == true, "\(errors)")
+        } }
+    }
+
+    @Test func spdyExecRunsTheCommandWithStdinAndReportsTheExitCode() async throws {
+        try await Self.withServer { port in try await Self.blocking {
+            let fd = try Namespaces.dialLoopback(port: port, namespace: "host")
+            defer { close(fd) }
+            var tv = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+            FileDescriptorIO.writeAll(fd, Array(Self.upgrade("/exec/ns/p/c?command=read%20x%3B%20echo%20got%3A%24x%3B%20echo%20e%20%3E%262%3B%20exit%204&input=1&output=1&error=1",
+                                                             "Upgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v5.channel.k8s.io\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n").utf8))
+            var head: [UInt8] = []
+            var one = [UInt8](repeating: 0, count: 1)
+            while !head.suffix(4).elementsEqual([13, 10, 13, 10]), read(fd, &one, 1) == 1 { head += one }
+            let headText = String(decoding: head, as: UTF8.self)
+            #expect(headText.hasPrefix("HTTP/1.1 101") && headText.contains("X-Stream-Protocol-Version: v4.channel.k8s.io"), "\(headText)")
+            let encoder = try SPDYFrameEncoder(), decoder = try SPDYFrameDecoder()
+            func send(_ f: SPDYFrame) throws { FileDescriptorIO.writeAll(fd, try encoder.encode(f)) }
+            for (id, type) in [(UInt32(1), "error"), (3, "stdin"), (5, "stdout"), (7, "stderr")] {
+                try send(.synStream(streamID: id, headers: [SPDYHeader("streamType", type)]))
+            }
+            try send(.data(streamID: 3, fin: true, Array("spdy\n".utf8)))
+            var streams: [UInt32: [UInt8]] = [:], finished: Set<UInt32> = []
+            var buf = [UInt8](repeating: 0, count: 4096)
+            reading: while finished.count < 3 {
+                while let f = try decoder.next() {
+                    if case .data(let id, let fin, let bytes) = f {
+                        streams[id, default: []] += bytes
+                        if fin { finished.insert(id) }
+                    }
+                }
+                let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if n <= 0 { break reading }
+                decoder.append(buf[0..<n])
+            }
+            #expect(String(decoding: streams[5] ?? [], as: UTF8.self) == "got:spdy\n")
+            #expect(String(decoding: streams[7] ?? [], as: UTF8.self) == "e\n")
+            let status = try JSON.parse(streams[1] ?? [])
+            #expect(status["reason"] == "NonZeroExitCode")
+            #expect(status["details", "causes"]?.array?.first?["message"] == "4")
         } }
     }
 }

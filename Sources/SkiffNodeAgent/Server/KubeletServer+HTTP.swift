@@ -60,6 +60,10 @@ extension KubeletServer {
             case "exec", "attach":
                 // A WebSocket upgrade that was refused, or plain HTTP: say why.
                 if s.first == "exec" { _ = try ExecRequest.parse(target) } else { _ = try ExecRequest.parseAttach(target) }
+                if head.headers["upgrade"].joined(separator: ",").lowercased().contains("spdy/3.1") {
+                    let offered = head.headers["X-Stream-Protocol-Version"]
+                    throw KubeletStreamingError(status: 403, "unable to upgrade: unable to negotiate protocol: client supports \(offered), server supports [\(StreamProtocol.v4.rawValue)]")
+                }
                 if StreamProtocol.negotiate(head.headers["Sec-WebSocket-Protocol"]) == nil, head.headers["upgrade"].isEmpty == false {
                     throw KubeletStreamingError.badRequest("unable to upgrade: no supported WebSocket protocol (offer \(StreamProtocol.allCases.map(\.rawValue).joined(separator: " or ")))")
                 }

@@ -40,6 +40,29 @@ extension KubeletServer {
                                     }
                                     streams[type] = id
                                     out.yield(.synReply(streamID: id, headers: []))
+                                    // Streams may be followed at once by stdin data: start as soon as the last one is open.
+                                    guard !started, streams.count >= expected, let errorStream = streams["error"] else { continue }
+                                    started = true
+                                    let io = RemoteCommandStreams(error: errorStream, stdout: streams["stdout"], stderr: streams["stderr"])
+                                    do {
+                                        if attach {
+                                            let a = try await backend.attach(namespace: r.namespace, pod: r.pod, container: r.container, stdin: r.stdin, tty: r.tty)
+                                            stdin = a.stdin.map(PipeWriter.init)
+                                            group.addTask { await Self.pumpAttach(a, io, r, out) }
+                                        } else {
+                                            let s = try await backend.exec(namespace: r.namespace, pod: r.pod, container: r.container, command: r.command,
+                                                                           tty: r.tty, stdin: r.stdin)
+                                            session = s
+                                            stdin = s.stdin.map(PipeWriter.init)
+                                            group.addTask { await Self.pumpExec(s, io, r, out) }
+                                        }
+                                        if !r.stdin { stdin?.close() }
+                                        logger.debug("remote command started", metadata: ["k8s.name": "\(r.pod)", "container": "\(r.container)"])
+                                    } catch {
+                                        let what = attach ? "error attaching to container" : "error executing command in container"
+                                        out.yield(.data(streamID: errorStream, fin: true, StreamProtocol.status(internalError: "\(what): \(error)").serialized()))
+                                        out.finish()
+                                    }
                                 case .data(let id, let fin, let bytes) where id == streams["stdin"]:
                                     if !bytes.isEmpty { stdin?.write(bytes) }
                                     if fin { stdin?.close() }
@@ -60,28 +83,6 @@ extension KubeletServer {
                                 default:
                                     break
                                 }
-                            }
-                            guard !started, streams.count >= expected, let errorStream = streams["error"] else { continue }
-                            started = true
-                            let io = RemoteCommandStreams(error: errorStream, stdout: streams["stdout"], stderr: streams["stderr"])
-                            do {
-                                if attach {
-                                    let a = try await backend.attach(namespace: r.namespace, pod: r.pod, container: r.container, stdin: r.stdin, tty: r.tty)
-                                    stdin = a.stdin.map(PipeWriter.init)
-                                    group.addTask { await Self.pumpAttach(a, io, r, out) }
-                                } else {
-                                    let s = try await backend.exec(namespace: r.namespace, pod: r.pod, container: r.container, command: r.command,
-                                                                   tty: r.tty, stdin: r.stdin)
-                                    session = s
-                                    stdin = s.stdin.map(PipeWriter.init)
-                                    group.addTask { await Self.pumpExec(s, io, r, out) }
-                                }
-                                if !r.stdin { stdin?.close() }
-                                logger.debug("remote command started", metadata: ["k8s.name": "\(r.pod)", "container": "\(r.container)"])
-                            } catch {
-                                let what = attach ? "error attaching to container" : "error executing command in container"
-                                out.yield(.data(streamID: errorStream, fin: true, StreamProtocol.status(internalError: "\(what): \(error)").serialized()))
-                                out.finish()
                             }
                         }
                     } catch {
