@@ -8,11 +8,13 @@ import NIOSSL
 import NIOWebSocket
 
 /// The node agent's HTTPS API on the kubelet's port (10250): `GET /containerLogs/...`,
-/// `/exec/...` over WebSocket (`v5.channel.k8s.io`, `v4.channel.k8s.io`), `/healthz`, and for a
-/// backend that is also a `KubeletStatsBackend`, `/stats/summary` and `/metrics/resource`.
+/// `/exec/...` and `/attach/...` over WebSocket (`v5.channel.k8s.io`, `v4.channel.k8s.io`) or
+/// SPDY/3.1 (`v4.channel.k8s.io`), `/portForward/...` over SPDY/3.1 (`portforward.k8s.io`) or
+/// SPDY tunnelled in WebSocket (`SPDY/3.1+portforward.k8s.io`), `/healthz`, and for a backend
+/// that is also a `KubeletStatsBackend`, `/stats/summary` and `/metrics/resource`.
 ///
-/// The API server reaches it for `kubectl logs` and `kubectl exec` (`pods/log`, `pods/exec`,
-/// `nodes/proxy`). Every request but `/healthz` must carry `Authorization: Bearer <token>` with
+/// The API server reaches it for `kubectl logs`, `exec`, `attach` and `port-forward`
+/// (`pods/log`, `pods/exec`, `pods/attach`, `pods/portforward`, `nodes/proxy`). Every request but `/healthz` must carry `Authorization: Bearer <token>` with
 /// one of `Configuration.bearerTokens` (the API server's kubelet client token); others get 401.
 ///
 /// ```swift
