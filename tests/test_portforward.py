@@ -70,7 +70,8 @@ class PortForward:
     """`kubectl port-forward` running in the background until closed."""
 
     def __init__(self, node, target, mapping, binary=KUBECTL, env=None, extra=()):
-        self.proc = subprocess.Popen(kubectl_cmd(node, "port-forward", target, mapping, *extra, binary=binary),
+        mappings = mapping if isinstance(mapping, list) else [mapping]
+        self.proc = subprocess.Popen(kubectl_cmd(node, "port-forward", target, *mappings, *extra, binary=binary),
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
         self.out = b""
         deadline = time.time() + 30
@@ -141,6 +142,30 @@ def test_port_forward_carries_large_bodies(node, web):
         # A request larger than one read on the way in; the answer still comes back.
         rc, body, err = fetch(node, local, b"GET / HTTP/1.0\r\nX-Pad: " + b"a" * 3000 + b"\r\n\r\n")
         assert rc == 0 and body.startswith(b"HTTP/1."), err
+    finally:
+        pf.close()
+
+
+def test_port_forward_of_several_ports_and_concurrent_connections(node, web):
+    a, b = free_port_in(node), free_port_in(node)
+    while b == a:
+        b = free_port_in(node)
+    pf = PortForward(node, "pod/web", [f"{a}:8080", f"{b}:8080"])
+    try:
+        procs = [subprocess.Popen(in_netns(node, "python3", "-c",
+                                           "import socket,sys\n"
+                                           f"s=socket.create_connection(('127.0.0.1',{port}),timeout=10)\n"
+                                           "s.sendall(b'GET /big HTTP/1.0\\r\\n\\r\\n')\n"
+                                           "out=b''\n"
+                                           "while True:\n"
+                                           "    d=s.recv(65536)\n"
+                                           "    if not d: break\n"
+                                           "    out+=d\n"
+                                           "print(out.partition(b'\\r\\n\\r\\n')[2].count(b'x'))\n"), stdout=subprocess.PIPE, text=True)
+                 for port in (a, b, a, b)]
+        sizes = [int(p.communicate(timeout=60)[0]) for p in procs]
+        # Four 8 MiB downloads at once over one SPDY connection, each whole.
+        assert sizes == [8 << 20] * 4, sizes
     finally:
         pf.close()
 
