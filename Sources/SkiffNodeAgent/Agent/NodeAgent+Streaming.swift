@@ -58,3 +58,35 @@ extension PodWorker {
         return live[name]
     }
 }
+
+extension NodeAgent {
+    /// `kubectl port-forward`: a connection to `port` on the Pod's loopback, made inside its
+    /// network namespace (the host's for a host-network Pod).
+    public func portForward(namespace: String, pod: String, port: Int) async throws -> Int32 {
+        guard let w = worker(namespace: namespace, pod: pod) else {
+            throw KubeletStreamingError.notFound("pod not found (\"\(pod)_\(namespace)\")")
+        }
+        guard let sandbox = await w.sandbox, await w.sandboxReady else {
+            throw KubeletStreamingError(status: 500, "failed to find sandbox for pod \"\(pod)\": sandbox is not ready")
+        }
+        return try await Namespaces.connectLoopback(netPath: sandbox.netPath, port: port)
+    }
+}
+
+extension NodeAgent {
+    /// `kubectl attach`: the running container's output, and its stdin when the container has
+    /// `stdin: true` and the client asked for it.
+    public func attach(namespace: String, pod: String, container: String, stdin: Bool, tty: Bool) async throws -> AttachSession {
+        guard let w = worker(namespace: namespace, pod: pod), await w.hasContainer(container) else {
+            throw KubeletStreamingError.notFound("pod \"\(pod)\" container \"\(container)\" not found")
+        }
+        guard let id = await w.runningID(container) else {
+            throw KubeletStreamingError(status: 500, "container not found (\"\(container)\")")
+        }
+        // Containers run without a terminal here, so one cannot be attached to.
+        if tty { throw KubeletStreamingError.badRequest("tty attach is not supported: container \"\(container)\" has no terminal") }
+        let attached = try runtime.attach(id: id)
+        if !stdin, let fd = attached.stdin { close(fd) }
+        return AttachSession(output: attached.output, stdin: stdin ? attached.stdin : nil)
+    }
+}

@@ -10,6 +10,25 @@ final class CRILogWriter: @unchecked Sendable {
     private let fd: Int32
     private let lock = NSLock()
     private let done = DispatchGroup()
+    /// Attached clients (`kubectl attach`): every chunk read is also given to them, as it is read.
+    private var subscribers: [Int: AsyncStream<(String, [UInt8])>.Continuation] = [:]
+    private var nextSubscriber = 0
+    private var openStreams = 0
+
+    /// The container's output from now on, `(stream, bytes)`; ends when every stream reached EOF.
+    func subscribe() -> AsyncStream<(String, [UInt8])> {
+        let (stream, continuation) = AsyncStream<(String, [UInt8])>.makeStream()
+        let finished: Bool = lock.withLock {
+            if openStreams == 0 { return true }
+            let id = nextSubscriber
+            nextSubscriber += 1
+            subscribers[id] = continuation
+            continuation.onTermination = { [weak self] _ in self?.lock.withLock { _ = self?.subscribers.removeValue(forKey: id) } }
+            return false
+        }
+        if finished { continuation.finish() }
+        return stream
+    }
 
     init(path: String) throws {
         fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
@@ -21,6 +40,7 @@ final class CRILogWriter: @unchecked Sendable {
     /// Starts copying `readFD` (closed at EOF) as `stream` ("stdout" or "stderr").
     func copy(_ readFD: Int32, stream: String) {
         done.enter()
+        lock.withLock { openStreams += 1 }
         Thread.detachNewThread { [self] in
             var pending: [UInt8] = []
             var buf = [UInt8](repeating: 0, count: 32 * 1024)
@@ -28,7 +48,9 @@ final class CRILogWriter: @unchecked Sendable {
                 let n = buf.withUnsafeMutableBytes { read(readFD, $0.baseAddress, $0.count) }
                 if n < 0 && errno == EINTR { continue }
                 if n <= 0 { break }
-                pending += buf[0..<n]
+                let chunk = Array(buf[0..<n])
+                for s in lock.withLock({ Array(subscribers.values) }) { s.yield((stream, chunk)) }
+                pending += chunk
                 while let nl = pending.firstIndex(of: UInt8(ascii: "\n")) {
                     emit(stream, pending[..<nl], full: true)
                     pending.removeSubrange(...nl)
@@ -40,6 +62,13 @@ final class CRILogWriter: @unchecked Sendable {
             }
             if !pending.isEmpty { emit(stream, pending[...], full: true) }
             close(readFD)
+            let ended: [AsyncStream<(String, [UInt8])>.Continuation] = lock.withLock {
+                openStreams -= 1
+                guard openStreams == 0 else { return [] }
+                defer { subscribers = [:] }
+                return Array(subscribers.values)
+            }
+            for s in ended { s.finish() }
             done.leave()
         }
     }

@@ -78,6 +78,9 @@ public struct ContainerSpec: Sendable, Hashable {
     public var resources: ResourceSpec
     public var cgroupsPath: String
     public var oomScoreAdj: Int
+    /// `stdin: true`: the container's stdin is a FIFO the agent keeps, for `kubectl attach -i`
+    /// (else `/dev/null`).
+    public var stdin: Bool = false
 
     public init(name: String, args: [String]) {
         self.name = name
@@ -133,6 +136,7 @@ extension ContainerSpec {
                                args: c["args"]?.array?.compactMap(\.string), image: image)
         guard !args.isEmpty else { throw ContainerSpecError("no command specified for container \(containerName)") }
         var spec = ContainerSpec(name: containerName, args: args)
+        spec.stdin = c["stdin"]?.bool ?? false
 
         var merged: [(String, String)] = image.env.map { kv in
             let parts = kv.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

@@ -65,11 +65,15 @@ public final class RuncRuntime: ContainerRuntime, @unchecked Sendable {
             readers.append(r)
             writers.append(w)
         }
-        let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        // With `stdin: true` the container reads a FIFO it holds open read-write (never EOF, as
+        // the kubelet's stdin without stdinOnce); `attach` writes into it.
+        let devNull = spec.stdin ? try Self.makeFIFO("\(dir)/stdin.fifo") : (open("/dev/null", O_RDONLY | O_CLOEXEC), -1)
+        if devNull.1 >= 0 { close(devNull.0) }
+        let stdinFD = spec.stdin ? devNull.1 : devNull.0
         let args = ["--log", "\(dir)/runc.log", "--log-format", "json",
                     "create", "--bundle", dir, "--pid-file", "\(dir)/pid", id]
-        let status = try await run(args, stdin: devNull, stdout: writers[0], stderr: writers[1])
-        close(devNull)
+        let status = try await run(args, stdin: stdinFD, stdout: writers[0], stderr: writers[1])
+        close(stdinFD)
         for w in writers { close(w) }
         log.copy(readers[0], stream: "stdout")
         log.copy(readers[1], stream: "stderr")
@@ -118,6 +122,22 @@ public final class RuncRuntime: ContainerRuntime, @unchecked Sendable {
         let watch = ExitWatch(pid: pid, log: log, memoryCgroup: Self.memoryCgroup(cgroupsPath))
         lock.withLock { exits[id] = watch }
         watch.begin()
+    }
+
+    /// The running container's output from now on and, when it was created with `stdin`, a
+    /// descriptor writing to its stdin (the caller closes it).
+    public func attach(id: String) throws -> (output: AsyncStream<(String, [UInt8])>, stdin: Int32?) {
+        guard let watch = lock.withLock({ exits[id] }) else { throw RuntimeError("container \(id) is not running") }
+        let path = "\(bundle(id))/stdin.fifo"
+        var stdin: Int32?
+        if FileSystem.exists(path) {
+            let fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
+            if fd >= 0 {
+                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+                stdin = fd
+            }
+        }
+        return (watch.log.subscribe(), stdin)
     }
 
     public func start(id: String) async throws {

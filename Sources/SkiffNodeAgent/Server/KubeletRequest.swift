@@ -80,3 +80,21 @@ struct ExecRequest: Sendable, Equatable {
         return r
     }
 }
+
+extension ExecRequest {
+    /// `/attach/{namespace}/{pod}/{container}?input=1&output=1&error=1&tty=1`: nil when the target
+    /// is not an attach.
+    static func parseAttach(_ target: KubeletRequestTarget) throws(KubeletStreamingError) -> ExecRequest? {
+        let s = target.segments
+        guard s.first == "attach" else { return nil }
+        guard s.count == 4 || s.count == 5 else { throw .notFound("404 page not found") }
+        var r = ExecRequest(namespace: s[1], pod: s[2], container: s[s.count - 1], command: [],
+                            stdin: target.first("input") == "1", stdout: target.first("output") == "1",
+                            stderr: target.first("error") == "1", tty: target.first("tty") == "1")
+        if !r.stdin && !r.stdout && !r.stderr {
+            throw .badRequest("you must specify at least 1 of stdin, stdout, stderr")
+        }
+        if r.tty { r.stderr = false }
+        return r
+    }
+}

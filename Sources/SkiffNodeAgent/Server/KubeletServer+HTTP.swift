@@ -6,10 +6,12 @@ extension KubeletServer {
     typealias HTTPOutbound = NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
 
     /// Answers the requests of one plain HTTP connection in order.
-    func serveHTTP(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+    /// `refusedUpgrade`: the head of a first request that asked to upgrade and was refused; only
+    /// its `.end` comes through the pipeline.
+    func serveHTTP(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, refusedUpgrade: HTTPRequestHead? = nil) async {
         do {
             try await connection.executeThenClose { inbound, outbound in
-                var head: HTTPRequestHead?
+                var head: HTTPRequestHead? = refusedUpgrade
                 for try await part in inbound {
                     switch part {
                     case .head(let h): head = h
@@ -43,13 +45,28 @@ extension KubeletServer {
             case "containerLogs" where head.method == .GET:
                 guard s.count == 4 else { throw KubeletStreamingError.notFound("404 page not found") }
                 try await containerLogs(namespace: s[1], pod: s[2], container: s[3], target.firstValues, head, out, isActive: isActive)
-            case "exec", "attach", "portForward":
+            case "portForward":
+                // An upgrade that was refused, or plain HTTP: say why, as the kubelet's handshake does.
+                _ = try PortForwardRequest.parse(target)
+                let upgrade = head.headers["upgrade"].joined(separator: ",").lowercased()
+                if upgrade.contains("websocket") {
+                    throw KubeletStreamingError.badRequest("unable to upgrade: no supported WebSocket protocol (offer \(PortForwardRequest.tunnelProtocol))")
+                }
+                if upgrade.contains("spdy/3.1") {
+                    let offered = head.headers["X-Stream-Protocol-Version"]
+                    throw KubeletStreamingError(status: 403, "unable to upgrade: unable to negotiate protocol: client supports \(offered), server supports [\(PortForwardRequest.spdyProtocol)]")
+                }
+                throw KubeletStreamingError.badRequest("Upgrade request required")
+            case "exec", "attach":
                 // A WebSocket upgrade that was refused, or plain HTTP: say why.
-                if s.first == "exec" { _ = try ExecRequest.parse(target) }
+                if s.first == "exec" { _ = try ExecRequest.parse(target) } else { _ = try ExecRequest.parseAttach(target) }
+                if head.headers["upgrade"].joined(separator: ",").lowercased().contains("spdy/3.1") {
+                    let offered = head.headers["X-Stream-Protocol-Version"]
+                    throw KubeletStreamingError(status: 403, "unable to upgrade: unable to negotiate protocol: client supports \(offered), server supports [\(StreamProtocol.v4.rawValue)]")
+                }
                 if StreamProtocol.negotiate(head.headers["Sec-WebSocket-Protocol"]) == nil, head.headers["upgrade"].isEmpty == false {
                     throw KubeletStreamingError.badRequest("unable to upgrade: no supported WebSocket protocol (offer \(StreamProtocol.allCases.map(\.rawValue).joined(separator: " or ")))")
                 }
-                if s.first != "exec" { throw KubeletStreamingError.notFound("\(s[0]) is not supported by this node agent") }
                 throw KubeletStreamingError.badRequest("unable to upgrade: missing upgrade headers in request")
             default:
                 throw KubeletStreamingError.notFound("404 page not found")

@@ -8,11 +8,13 @@ import NIOSSL
 import NIOWebSocket
 
 /// The node agent's HTTPS API on the kubelet's port (10250): `GET /containerLogs/...`,
-/// `/exec/...` over WebSocket (`v5.channel.k8s.io`, `v4.channel.k8s.io`), `/healthz`, and for a
-/// backend that is also a `KubeletStatsBackend`, `/stats/summary` and `/metrics/resource`.
+/// `/exec/...` and `/attach/...` over WebSocket (`v5.channel.k8s.io`, `v4.channel.k8s.io`) or
+/// SPDY/3.1 (`v4.channel.k8s.io`), `/portForward/...` over SPDY/3.1 (`portforward.k8s.io`) or
+/// SPDY tunnelled in WebSocket (`SPDY/3.1+portforward.k8s.io`), `/healthz`, and for a backend
+/// that is also a `KubeletStatsBackend`, `/stats/summary` and `/metrics/resource`.
 ///
-/// The API server reaches it for `kubectl logs` and `kubectl exec` (`pods/log`, `pods/exec`,
-/// `nodes/proxy`). Every request but `/healthz` must carry `Authorization: Bearer <token>` with
+/// The API server reaches it for `kubectl logs`, `exec`, `attach` and `port-forward`
+/// (`pods/log`, `pods/exec`, `pods/attach`, `pods/portforward`, `nodes/proxy`). Every request but `/healthz` must carry `Authorization: Bearer <token>` with
 /// one of `Configuration.bearerTokens` (the API server's kubelet client token); others get 401.
 ///
 /// ```swift
@@ -71,8 +73,13 @@ public struct KubeletServer: Sendable {
     }
 
     enum Connection: Sendable {
-        case http(NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>)
+        /// A plain HTTP connection; `refusedUpgrade` is the head of a first request that asked to
+        /// upgrade and was refused (NIO delivers only its `.end`).
+        case http(NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, refusedUpgrade: HTTPRequestHead?)
         case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, ExecRequest, StreamProtocol)
+        case attach(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, ExecRequest, StreamProtocol)
+        case tunnel(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, PortForwardRequest)
+        case spdy(NIOAsyncChannel<ByteBuffer, ByteBuffer>, SPDYUpgrader<Connection>.Target)
     }
 
     /// Binds and serves until cancelled; `onBound` gets the bound port once listening.
@@ -98,19 +105,30 @@ public struct KubeletServer: Sendable {
                                     minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1 << 12, maxAccumulatedFrameSize: 1 << 24))
                                 let ws = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(wrappingChannelSynchronously: channel)
                                 let target = KubeletRequestTarget(uri: head.uri)
-                                guard let request = try ExecRequest.parse(target),
-                                      let proto = StreamProtocol.negotiate(head.headers["Sec-WebSocket-Protocol"]) else {
+                                if let forward = try PortForwardRequest.parse(target) { return Connection.tunnel(ws, forward) }
+                                guard let proto = StreamProtocol.negotiate(head.headers["Sec-WebSocket-Protocol"]) else {
                                     throw KubeletStreamingError.badRequest("not an exec request")
                                 }
-                                return Connection.websocket(ws, request, proto)
+                                if let request = try ExecRequest.parse(target) { return Connection.websocket(ws, request, proto) }
+                                if let request = try ExecRequest.parseAttach(target) { return Connection.attach(ws, request, proto) }
+                                throw KubeletStreamingError.badRequest("not an exec request")
                             }
                         })
-                    return try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(
-                        configuration: .init(upgradeConfiguration: .init(upgraders: [upgrader], notUpgradingCompletionHandler: { channel in
+                    let spdy = SPDYUpgrader<Connection>(server: server) { channel, target in
+                        Connection.spdy(try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel), target)
+                    }
+                    let recorder = UpgradeRequestRecorder()
+                    let negotiated = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(
+                        configuration: .init(upgradeConfiguration: .init(upgraders: [upgrader, spdy], notUpgradingCompletionHandler: { channel in
                             channel.eventLoop.makeCompletedFuture {
-                                Connection.http(try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel))
+                                let head = recorder.head.withLock { $0 }
+                                return Connection.http(try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel),
+                                                       refusedUpgrade: head.flatMap { $0.headers["upgrade"].isEmpty ? nil : $0 })
                             }
                         })))
+                    let upgradeHandler = try channel.pipeline.syncOperations.handler(type: NIOTypedHTTPServerUpgradeHandler<Connection>.self)
+                    try channel.pipeline.syncOperations.addHandler(recorder, position: .before(upgradeHandler))
+                    return negotiated
                 }
             }
         onBound(listener.channel.localAddress?.port ?? configuration.port)
@@ -122,8 +140,13 @@ public struct KubeletServer: Sendable {
                     group.addTask {
                         do {
                             switch try await negotiated.get() {
-                            case .http(let channel): await server.serveHTTP(channel)
+                            case .http(let channel, let refused): await server.serveHTTP(channel, refusedUpgrade: refused)
                             case .websocket(let channel, let request, let proto): await server.serveExec(channel, request, proto)
+                            case .attach(let channel, let request, let proto): await server.serveAttach(channel, request, proto)
+                            case .tunnel(let channel, let request): await server.serveTunnel(channel, request)
+                            case .spdy(let channel, .portForward(let request)): await server.serveSPDY(channel, request)
+                            case .spdy(let channel, .exec(let request)): await server.serveRemoteCommand(channel, request, attach: false)
+                            case .spdy(let channel, .attach(let request)): await server.serveRemoteCommand(channel, request, attach: true)
                             }
                         } catch {
                             server.logger.debug("connection failed", metadata: ["error": "\(error)"])
@@ -137,8 +160,13 @@ public struct KubeletServer: Sendable {
     /// The headers to accept a WebSocket upgrade with, nil to refuse it (the request is then
     /// answered over HTTP with the reason).
     func upgradeHeaders(_ head: HTTPRequestHead) -> HTTPHeaders? {
-        guard authorized(head.headers),
-              (try? ExecRequest.parse(KubeletRequestTarget(uri: head.uri))) != nil,
+        guard authorized(head.headers) else { return nil }
+        let target = KubeletRequestTarget(uri: head.uri)
+        if (try? PortForwardRequest.parse(target)) != nil {
+            guard PortForwardRequest.offers(head.headers["Sec-WebSocket-Protocol"], PortForwardRequest.tunnelProtocol) else { return nil }
+            return ["Sec-WebSocket-Protocol": PortForwardRequest.tunnelProtocol]
+        }
+        guard (try? ExecRequest.parse(target)) != nil || (try? ExecRequest.parseAttach(target)) != nil,
               let proto = StreamProtocol.negotiate(head.headers["Sec-WebSocket-Protocol"]) else { return nil }
         return ["Sec-WebSocket-Protocol": proto.rawValue]
     }

@@ -16,6 +16,25 @@ public protocol KubeletStreamingBackend: Sendable {
     /// Starts `command` in the container with pipes (and a terminal when `tty`).
     /// The returned session's descriptors belong to the caller, who closes them.
     func exec(namespace: String, pod: String, container: String, command: [String], tty: Bool, stdin: Bool) async throws -> ExecSession
+
+    /// Connects to `port` on 127.0.0.1 inside the Pod's network namespace (`kubectl port-forward`).
+    /// The returned socket belongs to the caller, who closes it.
+    func portForward(namespace: String, pod: String, port: Int) async throws -> Int32
+
+    /// Attaches to the running container's own stdio (`kubectl attach`).
+    func attach(namespace: String, pod: String, container: String, stdin: Bool, tty: Bool) async throws -> AttachSession
+}
+
+extension KubeletStreamingBackend {
+    /// A backend without Pod networking answers port forwards with an error.
+    public func portForward(namespace: String, pod: String, port: Int) async throws -> Int32 {
+        throw KubeletStreamingError(status: 500, "port forwarding is not supported by this backend")
+    }
+
+    /// A backend that does not keep containers' stdio answers attaches with an error.
+    public func attach(namespace: String, pod: String, container: String, stdin: Bool, tty: Bool) async throws -> AttachSession {
+        throw KubeletStreamingError(status: 500, "attach is not supported by this backend")
+    }
 }
 
 /// An error a backend reports with the HTTP status the kubelet would answer with.
