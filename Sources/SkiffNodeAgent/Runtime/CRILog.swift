@@ -37,40 +37,51 @@ final class CRILogWriter: @unchecked Sendable {
 
     deinit { close(fd) }
 
-    /// Starts copying `readFD` (closed at EOF) as `stream` ("stdout" or "stderr").
+    /// Starts copying `readFD` (closed at EOF) as `stream` ("stdout" or "stderr"), on the
+    /// agent's `ReadinessLoop`: a running container holds no thread.
     func copy(_ readFD: Int32, stream: String) {
         done.enter()
         lock.withLock { openStreams += 1 }
-        Thread.detachNewThread { [self] in
-            var pending: [UInt8] = []
+        let pending = PendingLine()
+        let watching = ReadinessLoop.shared.watch(readFD) { [self] in
             var buf = [UInt8](repeating: 0, count: 32 * 1024)
-            while true {
-                let n = buf.withUnsafeMutableBytes { read(readFD, $0.baseAddress, $0.count) }
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { break }
-                let chunk = Array(buf[0..<n])
-                for s in lock.withLock({ Array(subscribers.values) }) { s.yield((stream, chunk)) }
-                pending += chunk
-                while let nl = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                    emit(stream, pending[..<nl], full: true)
-                    pending.removeSubrange(...nl)
-                }
-                while pending.count >= Self.maxLine {
-                    emit(stream, pending[..<Self.maxLine], full: false)
-                    pending.removeSubrange(..<Self.maxLine)
-                }
+            var n: Int
+            repeat { n = buf.withUnsafeMutableBytes { read(readFD, $0.baseAddress, $0.count) } } while n < 0 && errno == EINTR
+            guard n > 0 else {
+                ended(stream, pending)
+                return false
             }
-            if !pending.isEmpty { emit(stream, pending[...], full: true) }
-            close(readFD)
-            let ended: [AsyncStream<(String, [UInt8])>.Continuation] = lock.withLock {
-                openStreams -= 1
-                guard openStreams == 0 else { return [] }
-                defer { subscribers = [:] }
-                return Array(subscribers.values)
+            let chunk = Array(buf[0..<n])
+            for s in lock.withLock({ Array(subscribers.values) }) { s.yield((stream, chunk)) }
+            pending.bytes += chunk
+            while let nl = pending.bytes.firstIndex(of: UInt8(ascii: "\n")) {
+                emit(stream, pending.bytes[..<nl], full: true)
+                pending.bytes.removeSubrange(...nl)
             }
-            for s in ended { s.finish() }
-            done.leave()
+            while pending.bytes.count >= Self.maxLine {
+                emit(stream, pending.bytes[..<Self.maxLine], full: false)
+                pending.bytes.removeSubrange(..<Self.maxLine)
+            }
+            return true
         }
+        if !watching {
+            close(readFD)
+            ended(stream, pending)
+        }
+    }
+
+    /// One stream reached EOF: its last partial line is written, and once every stream has,
+    /// attached clients are told.
+    private func ended(_ stream: String, _ pending: PendingLine) {
+        if !pending.bytes.isEmpty { emit(stream, pending.bytes[...], full: true) }
+        let finished: [AsyncStream<(String, [UInt8])>.Continuation] = lock.withLock {
+            openStreams -= 1
+            guard openStreams == 0 else { return [] }
+            defer { subscribers = [:] }
+            return Array(subscribers.values)
+        }
+        for s in finished { s.finish() }
+        done.leave()
     }
 
     /// Waits until every stream reached EOF, at most `timeout` seconds.
@@ -110,4 +121,9 @@ final class CRILogWriter: @unchecked Sendable {
         if !frac.isEmpty { s += "." + frac }
         return s + "Z"
     }
+}
+
+/// The bytes of a stream's unfinished line (only the `ReadinessLoop` thread touches them).
+private final class PendingLine: @unchecked Sendable {
+    var bytes: [UInt8] = []
 }

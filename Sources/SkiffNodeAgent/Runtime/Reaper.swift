@@ -3,15 +3,15 @@ import Foundation
 import Glibc
 
 /// Waits for processes: runc invocations, CNI plugins, exec sessions, and container inits
-/// re-parented to the agent (a child subreaper). One thread watches every process through its
-/// pidfd in one epoll set, so a running container costs no thread; only the waited-for pid is
+/// re-parented to the agent (a child subreaper). The `ReadinessLoop`'s one thread watches every
+/// process through its pidfd, so a running container costs no thread; only the waited-for pid is
 /// reaped (`waitpid(pid)`), never another child's status. A process that is not a child (a
 /// container adopted after an agent restart) is watched the same way; its exit code is then
 /// unknown (-1).
 enum Reaper {
     static func wait(pid: Int32) async -> ExitStatus {
         await withCheckedContinuation { (cont: CheckedContinuation<ExitStatus, Never>) in
-            ExitMonitor.shared.onExit(pid) { cont.resume(returning: $0) }
+            ExitMonitor.onExit(pid) { cont.resume(returning: $0) }
         }
     }
 
@@ -33,50 +33,23 @@ enum Reaper {
     }
 }
 
-/// The thread behind `Reaper`: an epoll set of pidfds, each with what to call on exit.
-final class ExitMonitor: @unchecked Sendable {  // state guarded by `lock`
-    static let shared = ExitMonitor()
-
-    private let epoll: Int32
-    private let lock = NSLock()
-    private var watched: [Int32: (pid: Int32, then: @Sendable (ExitStatus) -> Void)] = [:]
-
-    private init() {
-        epoll = skiff_epoll_create()
-        precondition(epoll >= 0, "epoll_create1: \(String(cString: strerror(-epoll)))")
-        let thread = Thread { [self] in loop() }
-        thread.name = "skiff-reaper"
-        thread.start()
-    }
-
-    /// Calls `then` (on the monitor's thread: it must not block) once `pid` has exited and been reaped.
-    func onExit(_ pid: Int32, _ then: @escaping @Sendable (ExitStatus) -> Void) {
+/// Calls back when a process has exited and been reaped: its pidfd on the `ReadinessLoop`.
+enum ExitMonitor {
+    /// Calls `then` (on the loop's thread: it must not block) once `pid` has exited and been reaped.
+    static func onExit(_ pid: Int32, _ then: @escaping @Sendable (ExitStatus) -> Void) {
         let fd = skiff_pidfd_open(pid)
         guard fd >= 0 else {
             // Already reaped or never ours: nothing to wait for.
             then(Reaper.collect(pid: pid))
             return
         }
-        lock.withLock { watched[fd] = (pid, then) }
-        let r = skiff_epoll_add(epoll, fd)
-        if r < 0 {
-            lock.withLock { _ = watched.removeValue(forKey: fd) }
+        let watching = ReadinessLoop.shared.watch(fd) {
+            then(Reaper.collect(pid: pid))
+            return false
+        }
+        if !watching {
             close(fd)
             then(Reaper.collect(pid: pid))
-        }
-    }
-
-    private func loop() {
-        var ready = [Int32](repeating: 0, count: 64)
-        while true {
-            let n = skiff_epoll_ready(epoll, &ready, 64, -1)
-            if n < 0 { continue }  // EINTR
-            for fd in ready[0..<Int(n)] {
-                guard let entry = lock.withLock({ watched.removeValue(forKey: fd) }) else { continue }
-                _ = skiff_epoll_remove(epoll, fd)
-                close(fd)
-                entry.then(Reaper.collect(pid: entry.pid))
-            }
         }
     }
 }
@@ -99,7 +72,7 @@ final class ExitWatch: @unchecked Sendable {
     /// Watches the process; once it exits, the log is drained on a thread of its own (a
     /// running container holds no thread).
     func begin() {
-        ExitMonitor.shared.onExit(pid) { [self] reaped in Thread.detachNewThread { [self] in finish(reaped) } }
+        ExitMonitor.onExit(pid) { [self] reaped in Thread.detachNewThread { [self] in finish(reaped) } }
     }
 
     private func finish(_ reaped: ExitStatus) {

@@ -109,7 +109,7 @@ final class ProcessExit: @unchecked Sendable {
     private var waiters: [CheckedContinuation<Int32, Never>] = []
 
     init(pid: Int32) {
-        ExitMonitor.shared.onExit(pid) { [self] status in
+        ExitMonitor.onExit(pid) { [self] status in
             let code = status.exitCode
             let ws: [CheckedContinuation<Int32, Never>] = lock.withLock {
                 exitCode = code
