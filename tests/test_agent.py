@@ -6,6 +6,7 @@ checks see the agent's mounts). kubectl reaches the API on 127.0.0.1 inside that
 same way. The busybox image is built here from busybox-static with umoci and imported with
 `skiff image import`. Needs root, runc, umoci, busybox-static, ip and nsenter.
 """
+import contextlib
 import glob
 import json
 import os
@@ -140,15 +141,22 @@ class Node:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def node():
-    n = Node(tempfile.mkdtemp(prefix="skiff-agent-"))
+@contextlib.contextmanager
+def started_node(prefix, cls=Node):
+    """A started `Node` (or subclass) in a fresh directory; everything it made is removed after."""
+    n = cls(tempfile.mkdtemp(prefix=prefix))
     try:
         n.setup()
         n.start()
         yield n
     finally:
         n.cleanup()
+
+
+@pytest.fixture(scope="module")
+def node():
+    with started_node("skiff-agent-") as n:
+        yield n
 
 
 def apply(node, manifest):

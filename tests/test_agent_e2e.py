@@ -13,13 +13,12 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 
 import pytest
 
 from conftest import KUBECTL, SKIFF_BIN, free_port
-from test_agent import BUILD_IMAGE, Node, apply, container_status, pod, running, wait_for
+from test_agent import BUILD_IMAGE, Node, started_node, apply, container_status, pod, running, wait_for
 
 TOOLS = ["runc", "umoci", "ip", "nsenter", "findmnt", "docker-registry", "skopeo", "tar"]
 pytestmark = pytest.mark.skipif(
@@ -56,13 +55,8 @@ class FullNode(Node):
 
 @pytest.fixture(scope="module")
 def node():
-    n = FullNode(tempfile.mkdtemp(prefix="skiff-e2e-"))
-    try:
-        n.setup()
-        n.start()
+    with started_node("skiff-e2e-", FullNode) as n:
         yield n
-    finally:
-        n.cleanup()
 
 
 class Registry:

@@ -9,13 +9,12 @@ import json
 import os
 import select
 import subprocess
-import tempfile
 import time
 
 import pytest
 
 from conftest import KUBECTL, KUBECTL_VERSIONED
-from test_agent import Node, apply, pod, pytestmark, wait_for  # noqa: F401  (pytestmark: same requirements)
+from test_agent import apply, pod, pytestmark, started_node, wait_for  # noqa: F401  (pytestmark: same requirements)
 
 HTTPD = ["/bin/busybox", "sh", "-c",
          "mkdir -p /www && echo hello-from-pod > /www/index.html"
@@ -25,13 +24,8 @@ HTTPD = ["/bin/busybox", "sh", "-c",
 
 @pytest.fixture(scope="module")
 def node():
-    n = Node(tempfile.mkdtemp(prefix="skiff-pf-"))
-    try:
-        n.setup()
-        n.start()
+    with started_node("skiff-pf-") as n:
         yield n
-    finally:
-        n.cleanup()
 
 
 def running(node, name):

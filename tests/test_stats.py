@@ -8,12 +8,11 @@ block buffer, blocked writing into a pipe nobody reads).
 """
 import json
 import re
-import tempfile
 import time
 
 import pytest
 
-from test_agent import Node, apply, pod, pytestmark, running, wait_for  # noqa: F401 (pytestmark skips without root)
+from test_agent import apply, pod, pytestmark, running, started_node, wait_for  # noqa: F401 (pytestmark skips without root)
 
 NODE = "agent-test"
 MIB = 1024 * 1024
@@ -21,13 +20,8 @@ MIB = 1024 * 1024
 
 @pytest.fixture(scope="module")
 def node():
-    n = Node(tempfile.mkdtemp(prefix="skiff-stats-"))
-    try:
-        n.setup()
-        n.start()
+    with started_node("skiff-stats-") as n:
         yield n
-    finally:
-        n.cleanup()
 
 
 def raw(node, path):
