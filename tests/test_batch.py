@@ -70,6 +70,11 @@ def test_job_completions_with_parallelism(cluster):
              "SuccessfulCreate and Completed events", timeout=15, interval=0.5)
 
 
+def seconds(timestamp):
+    import datetime
+    return datetime.datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
 def test_job_backoff_limit(cluster):
     kubectl, _ = cluster
     ns = "job-backoff"
@@ -90,6 +95,10 @@ def test_job_backoff_limit(cluster):
         terminated = pod["status"]["containerStatuses"][0]["state"]["terminated"]
         assert terminated["exitCode"] == 3 and terminated["reason"] == "Error"
     assert "BackoffLimitExceeded" in events(kubectl, ns, "f")
+    # The failed Pod was replaced after the controller's 10 s back-off, not at once.
+    first, second = sorted(pods, key=lambda p: p["metadata"]["creationTimestamp"])
+    first_finished = first["status"]["containerStatuses"][0]["state"]["terminated"]["finishedAt"]
+    assert seconds(second["metadata"]["creationTimestamp"]) - seconds(first_finished) >= 9
     _, out, _ = kubectl("get", "job", "f", "-n", ns, "--no-headers")
     assert out.split()[1] == "Failed"
 

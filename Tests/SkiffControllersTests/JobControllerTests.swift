@@ -39,6 +39,14 @@ import Testing
         try await JobFixture.with { f in
             _ = try await f.client.create(.jobs, JobFixture.manifest("f", backoffLimit: 1))
             for attempt in 0..<2 {
+                if attempt > 0 {
+                    // The failed Pod is replaced only after the 10 s back-off.
+                    try await f.waitUntil("failure counted") { f.job("f")?.statusCount("failed") == attempt }
+                    #expect(f.activePods(of: "f").isEmpty)
+                    f.wallClock.advance(seconds: 11)
+                    _ = try await f.client.patch(.jobs, namespace: "default", name: "f", type: .merge,
+                                                 ["metadata": ["labels": ["attempt": .string("\(attempt)")]]])
+                }
                 try await f.waitUntil("attempt \(attempt) running") {
                     f.activePods(of: "f").count == 1 && f.job("f")?.statusCount("failed") == attempt
                 }
@@ -51,6 +59,24 @@ import Testing
             #expect(job.statusCount("failed") == 2 && job.statusCount("active") == 0)
             #expect(f.pods.list(namespace: "default").count == 2)
         }
+    }
+
+    @Test func podFailureBackoffDoublesFromTheLastFailureAndResetsOnSuccess() {
+        func pod(_ phase: String, finishedAt: Double) -> JSON {
+            ["metadata": ["creationTimestamp": .string(Timestamp.format(finishedAt - 5))],
+             "status": ["phase": .string(phase),
+                        "containerStatuses": [["state": ["terminated": ["finishedAt": .string(Timestamp.format(finishedAt))]]]]]]
+        }
+        let t = 1_800_000_000.0
+        #expect(JobController.podFailureBackoff([], now: t) == 0)
+        #expect(JobController.podFailureBackoff([pod("Failed", finishedAt: t)], now: t + 4) == 6)
+        #expect(JobController.podFailureBackoff([pod("Failed", finishedAt: t), pod("Failed", finishedAt: t + 10)], now: t + 10) == 20)
+        let many = (0..<10).map { pod("Failed", finishedAt: t + Double($0)) }
+        #expect(JobController.podFailureBackoff(many, now: t + 9) == 360)
+        // Failures before the last success do not count.
+        #expect(JobController.podFailureBackoff([pod("Failed", finishedAt: t), pod("Succeeded", finishedAt: t + 1),
+                                                 pod("Failed", finishedAt: t + 2)], now: t + 2) == 10)
+        #expect(JobController.podFailureBackoff([pod("Failed", finishedAt: t)], now: t + 60) == 0)
     }
 
     @Test func failsPastTheActiveDeadlineAndDeletesItsPods() async throws {

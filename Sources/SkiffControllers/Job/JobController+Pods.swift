@@ -1,10 +1,11 @@
+import Foundation
 import SkiffClient
 import SkiffModel
 
 extension JobController {
     /// Creates Pods until `parallelism` (capped by the completions still missing) are active, or
     /// deletes the surplus; Indexed Jobs create the lowest indexes neither completed nor running.
-    func manage(_ job: JSON, active: [JSON], completed: Set<Int>, succeeded: Int, key: String) async throws {
+    func manage(_ job: JSON, active: [JSON], finished: [JSON], completed: Set<Int>, succeeded: Int, key: String, now: Double) async throws {
         let spec = job["spec"] ?? [:]
         let parallelism = Int(spec["parallelism"]?.int ?? 1)
         let completions = spec["completions"]?.int.map(Int.init)
@@ -20,6 +21,12 @@ extension JobController {
             return
         }
         guard active.count < wanted else { return }
+        // Failed Pods are replaced after a back-off, as kube-controller-manager does.
+        let wait = Self.podFailureBackoff(finished, now: now)
+        if wait > 0 {
+            await queue.addAfter(key, .milliseconds(Int(wait * 1000) + 10))
+            return
+        }
         var templates: [JSON] = []
         if indexed, let completions {
             let running = Set(active.compactMap(JobIndexes.index))
@@ -138,5 +145,34 @@ enum JobIndexes {
             parts.append(first == last ? "\(first)" : "\(first)-\(last)")
         }
         return parts.joined(separator: ",")
+    }
+}
+
+extension JobController {
+    static let podFailureBackoffBase = 10.0
+    static let podFailureBackoffMax = 360.0
+
+    /// Seconds to wait before creating Pods again (the Job controller's backoffRecord): 10 s
+    /// doubling with each Pod failure since the last success, at most 6 minutes, counted from
+    /// the last failure.
+    static func podFailureBackoff(_ finished: [JSON], now: Double) -> Double {
+        let lastSuccess = finished.filter { $0["status", "phase"]?.string == "Succeeded" }.map(finishTime).max() ?? -.infinity
+        let failures = finished.filter { $0["status", "phase"]?.string == "Failed" }.map(finishTime).filter { $0 > lastSuccess }
+        guard let lastFailure = failures.max() else { return 0 }
+        let backoff = min(podFailureBackoffBase * pow(2, Double(failures.count - 1)), podFailureBackoffMax)
+        return max(0, lastFailure + backoff - now)
+    }
+
+    /// When a Pod finished (getFinishedTime): its deletion, else its containers' last finish, else
+    /// when it stopped being Ready, else its creation.
+    static func finishTime(_ pod: JSON) -> Double {
+        if let t = pod["metadata", "deletionTimestamp"]?.string.flatMap(Timestamp.parse) { return t }
+        let containers = (pod["status", "containerStatuses"]?.array ?? []).compactMap {
+            $0["state", "terminated", "finishedAt"]?.string.flatMap(Timestamp.parse)
+        }
+        if let t = containers.max() { return t }
+        if let ready = (pod["status", "conditions"]?.array ?? []).first(where: { $0["type"] == "Ready" && $0["status"] == "False" }),
+           let t = ready["lastTransitionTime"]?.string.flatMap(Timestamp.parse) { return t }
+        return pod.creationSeconds
     }
 }

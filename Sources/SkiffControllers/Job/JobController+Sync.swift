@@ -53,7 +53,10 @@ extension JobController {
         if failure != nil || success || suspended {
             await deletePods(active, of: job, key: key)
         } else if expectations.satisfied(key) {
-            do { try await manage(job, active: active, completed: completed, succeeded: succeeded, key: key) } catch { manageError = error }
+            do {
+                try await manage(job, active: active, finished: owned.filter(Self.isTerminal), completed: completed, succeeded: succeeded,
+                                 key: key, now: now)
+            } catch { manageError = error }
         }
         let remaining = failure != nil || success || suspended ? terminating.count + active.count : 0
         if let failure, remaining == 0 {
