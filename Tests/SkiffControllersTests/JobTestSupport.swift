@@ -13,8 +13,7 @@ final class JobFixture: Sendable {
     let cronController: CronJobController
     let ttlController: TTLAfterFinishedController
     let wallClock = TestWallClock()
-    let listeners = Mutex<[Int: AsyncStream<Void>.Continuation]>([:])
-    let nextListener = Atomic<Int>(0)
+    let waiter = ChangeWaiter(defaultTimeout: .seconds(20))
     let maxActive = Atomic<Int>(0)
 
     var client: Client { cluster.client }
@@ -60,31 +59,12 @@ final class JobFixture: Sendable {
     func changed() {
         let active = pods.list(namespace: "default").filter(PodState.isActive).count
         _ = maxActive.max(active, ordering: .relaxed)
-        for continuation in listeners.withLock({ Array($0.values) }) { continuation.yield() }
+        waiter.changed()
     }
 
     /// Returns once `predicate` holds over the caches; re-checked on every informer event.
-    func waitUntil(_ what: String, timeout: Duration = .seconds(20), _ predicate: @escaping @Sendable () -> Bool) async throws {
-        let id = nextListener.add(1, ordering: .relaxed).newValue
-        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        listeners.withLock { $0[id] = continuation }
-        defer { _ = listeners.withLock { $0.removeValue(forKey: id) } }
-        let met = try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                if predicate() { return true }
-                for await _ in stream where predicate() { return true }
-                return false
-            }
-            group.addTask {
-                try await Task.sleep(for: timeout)  // a deadline for a failing test, not a synchronisation
-                return false
-            }
-            let result = try await group.next() ?? false
-            group.cancelAll()
-            continuation.finish()
-            return result
-        }
-        if !met { throw TimedOut(message: "not within \(timeout): \(what)") }
+    func waitUntil(_ what: String, timeout: Duration? = nil, _ predicate: @escaping @Sendable () -> Bool) async throws {
+        try await waiter.waitUntil(what, timeout: timeout, predicate)
     }
 
     /// The active Pods of Job `name`.

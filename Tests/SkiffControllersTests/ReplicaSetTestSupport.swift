@@ -15,8 +15,7 @@ final class WorkloadFixture: Sendable {
     let autoReady: Atomic<Bool>
     /// The controllers' wall clock, which a test may move ahead (progress deadlines without waiting).
     let wallClock = TestWallClock()
-    let listeners = Mutex<[Int: AsyncStream<Void>.Continuation]>([:])
-    let nextListener = Atomic<Int>(0)
+    let waiter = ChangeWaiter(defaultTimeout: .seconds(20))
     let checks = Mutex<[@Sendable () -> Void]>([])
     let kubeletQueue = WorkQueue<String>(name: "kubelet")
 
@@ -78,7 +77,7 @@ final class WorkloadFixture: Sendable {
     /// Called by the informers after every change they apply.
     func changed() {
         for check in checks.withLock({ $0 }) { check() }
-        for continuation in listeners.withLock({ Array($0.values) }) { continuation.yield() }
+        waiter.changed()
     }
 
     /// Runs `check` after every change of Pods, ReplicaSets or Deployments (in the informer's task).
@@ -87,27 +86,8 @@ final class WorkloadFixture: Sendable {
     }
 
     /// Returns once `predicate` holds over the caches; re-checked on every informer event.
-    func waitUntil(_ what: String, timeout: Duration = .seconds(20), _ predicate: @escaping @Sendable () -> Bool) async throws {
-        let id = nextListener.add(1, ordering: .relaxed).newValue
-        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        listeners.withLock { $0[id] = continuation }
-        defer { _ = listeners.withLock { $0.removeValue(forKey: id) } }
-        let met = try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                if predicate() { return true }
-                for await _ in stream where predicate() { return true }
-                return false
-            }
-            group.addTask {
-                try await Task.sleep(for: timeout)  // a deadline for a failing test, not a synchronisation
-                return false
-            }
-            let result = try await group.next() ?? false
-            group.cancelAll()
-            continuation.finish()
-            return result
-        }
-        if !met { throw TimedOut(message: "not within \(timeout): \(what)") }
+    func waitUntil(_ what: String, timeout: Duration? = nil, _ predicate: @escaping @Sendable () -> Bool) async throws {
+        try await waiter.waitUntil(what, timeout: timeout, predicate)
     }
 
     /// The stand-in kubelet: marks an active Pod Running and Ready while `autoReady` is on.

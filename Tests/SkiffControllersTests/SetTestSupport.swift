@@ -14,8 +14,7 @@ final class SetFixture: Sendable {
     let daemonSetController: DaemonSetController
     let autoReady: Atomic<Bool>
     let events: EventRecorder
-    let listeners = Mutex<[Int: AsyncStream<Void>.Continuation]>([:])
-    let nextListener = Atomic<Int>(0)
+    let waiter = ChangeWaiter(defaultTimeout: .seconds(20))
     let kubeletQueue = WorkQueue<String>(name: "kubelet")
     /// The names of deleted Pods, in the order the informer saw them go.
     let deleted = Mutex<[String]>([])
@@ -79,7 +78,7 @@ final class SetFixture: Sendable {
 
     func changed() {
         for check in checks.withLock({ $0 }) { check() }
-        for continuation in listeners.withLock({ Array($0.values) }) { continuation.yield() }
+        waiter.changed()
     }
 
     /// Runs `check` after every change the informers apply (in the informer's task).
@@ -88,27 +87,8 @@ final class SetFixture: Sendable {
     }
 
     /// Returns once `predicate` holds over the caches; re-checked on every informer event.
-    func waitUntil(_ what: String, timeout: Duration = .seconds(20), _ predicate: @escaping @Sendable () -> Bool) async throws {
-        let id = nextListener.add(1, ordering: .relaxed).newValue
-        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        listeners.withLock { $0[id] = continuation }
-        defer { _ = listeners.withLock { $0.removeValue(forKey: id) } }
-        let met = try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                if predicate() { return true }
-                for await _ in stream where predicate() { return true }
-                return false
-            }
-            group.addTask {
-                try await Task.sleep(for: timeout)  // a deadline for a failing test, not a synchronisation
-                return false
-            }
-            let result = try await group.next() ?? false
-            group.cancelAll()
-            continuation.finish()
-            return result
-        }
-        if !met { throw TimedOut(message: "not within \(timeout): \(what)") }
+    func waitUntil(_ what: String, timeout: Duration? = nil, _ predicate: @escaping @Sendable () -> Bool) async throws {
+        try await waiter.waitUntil(what, timeout: timeout, predicate)
     }
 
     func kubelet(_ key: String) async throws {
