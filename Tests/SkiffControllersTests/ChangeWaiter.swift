@@ -42,3 +42,13 @@ final class ChangeWaiter: Sendable {
         if !met { throw TimedOut(message: "not within \(timeout): \(what)") }
     }
 }
+
+/// Runs `services` (informers, controllers, event recorders) as child tasks while `body` runs,
+/// then cancels them and waits for them to end.
+func whileRunning<T: Sendable>(_ services: [@Sendable () async throws -> Void], _ body: () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for service in services { group.addTask { try await service() } }
+        defer { group.cancelAll() }
+        return try await body()
+    }
+}

@@ -43,18 +43,7 @@ final class ClusterControllerFixture: Sendable {
     /// Starts the informers (after the controllers were made), runs `body`, then stops them.
     func running<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         informers.start()
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await self.informers.run() }
-            group.addTask { await self.events.run() }
-            do {
-                let result = try await body()
-                group.cancelAll()
-                return result
-            } catch {
-                group.cancelAll()
-                throw error
-            }
-        }
+        return try await whileRunning([{ await self.informers.run() }, { await self.events.run() }], body)
     }
 
     func changed() {

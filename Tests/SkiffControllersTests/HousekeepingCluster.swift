@@ -58,18 +58,8 @@ struct HousekeepingCluster: Sendable {
                               _ body: @Sendable () async throws -> T) async throws -> T {
         for c in controllers { try await c.prepare() }
         informers.start()
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await informers.run() }
-            for c in controllers { group.addTask { try await c.run() } }
-            do {
-                let result = try await body()
-                group.cancelAll()
-                return result
-            } catch {
-                group.cancelAll()
-                throw error
-            }
-        }
+        let runs: [@Sendable () async throws -> Void] = controllers.map { c in { @Sendable in try await c.run() } }
+        return try await whileRunning([{ await informers.run() }] + runs, body)
     }
 
     /// Returns once the object `name` satisfies `predicate` (nil: it does not exist), watching

@@ -41,17 +41,8 @@ final class JobFixture: Sendable {
         try await HousekeepingCluster.with { cluster in
             let fixture = JobFixture(cluster: cluster)
             fixture.informers.start()
-            return try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await fixture.informers.run() }
-                group.addTask { try await fixture.controller.run() }
-                do {
-                    let result = try await body(fixture)
-                    group.cancelAll()
-                    return result
-                } catch {
-                    group.cancelAll()
-                    throw error
-                }
+            return try await whileRunning([{ await fixture.informers.run() }, { try await fixture.controller.run() }]) {
+                try await body(fixture)
             }
         }
     }

@@ -52,25 +52,17 @@ final class WorkloadFixture: Sendable {
         try await HousekeepingCluster.with { cluster in
             let fixture = WorkloadFixture(cluster: cluster, autoReady: autoReady)
             fixture.informers.start()
-            return try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await fixture.informers.run() }
-                group.addTask { try await fixture.replicaSetController.run() }
-                if deployments { group.addTask { try await fixture.deploymentController.run() } }
-                group.addTask {
+            var services: [@Sendable () async throws -> Void] = [
+                { await fixture.informers.run() }, { try await fixture.replicaSetController.run() },
+                {
                     try await ControllerRunner(name: "kubelet", informers: [fixture.informers.informer(for: .pods)],
                                                queue: fixture.kubeletQueue, workers: 2, logger: HousekeepingCluster.logger) {
                         try await fixture.kubelet($0)
                     }.run()
-                }
-                do {
-                    let result = try await body(fixture)
-                    group.cancelAll()
-                    return result
-                } catch {
-                    group.cancelAll()
-                    throw error
-                }
-            }
+                },
+            ]
+            if deployments { services.append { try await fixture.deploymentController.run() } }
+            return try await whileRunning(services) { try await body(fixture) }
         }
     }
 

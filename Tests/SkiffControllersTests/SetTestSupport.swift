@@ -53,25 +53,17 @@ final class SetFixture: Sendable {
         try await HousekeepingCluster.with { cluster in
             let fixture = SetFixture(cluster: cluster, autoReady: autoReady)
             fixture.informers.start()
-            return try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await fixture.informers.run() }
-                group.addTask { await fixture.events.run() }
-                group.addTask { try await fixture.statefulSetController.run() }
-                group.addTask { try await fixture.daemonSetController.run() }
-                group.addTask {
+            return try await whileRunning([
+                { await fixture.informers.run() }, { await fixture.events.run() },
+                { try await fixture.statefulSetController.run() }, { try await fixture.daemonSetController.run() },
+                {
                     try await ControllerRunner(name: "kubelet", informers: [fixture.informers.informer(for: .pods)],
                                                queue: fixture.kubeletQueue, workers: 2, logger: HousekeepingCluster.logger) {
                         try await fixture.kubelet($0)
                     }.run()
-                }
-                do {
-                    let result = try await body(fixture)
-                    group.cancelAll()
-                    return result
-                } catch {
-                    group.cancelAll()
-                    throw error
-                }
+                },
+            ]) {
+                try await body(fixture)
             }
         }
     }
