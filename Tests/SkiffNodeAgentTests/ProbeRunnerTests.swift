@@ -18,7 +18,11 @@ struct ProbeRunnerTests {
         listen(fd, 16)
         _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
         let port = Int(UInt16(bigEndian: addr.sin_port))
+        // The thread ends before the descriptor is closed: a thread still calling accept on a
+        // closed (and reused) descriptor number would take another test's connections.
+        let finished = DispatchSemaphore(value: 0)
         let server = Thread {
+            defer { finished.signal() }
             while true {
                 let c = accept(fd, nil, nil)
                 if c < 0 { return }
@@ -38,7 +42,8 @@ struct ProbeRunnerTests {
         }
         server.start()
         defer {
-            shutdown(fd, Int32(SHUT_RDWR))
+            shutdown(fd, Int32(SHUT_RDWR))  // accept fails from now on
+            finished.wait()
             close(fd)
         }
         return try await body(port)
