@@ -100,7 +100,10 @@ def test_tcp_socket_liveness_on_a_closed_port_restarts(node):
 
 def test_tcp_socket_liveness_on_an_open_port_keeps_running(node):
     p = pod("tcpok", SERVE)
-    apply(node, with_probe(p, "livenessProbe", {"tcpSocket": {"port": 8080}, "periodSeconds": 1, "failureThreshold": 1}))
+    # httpd listens a moment after the container starts; a probe before that fails (in Kubernetes
+    # too), so the probe waits 2 s as a user would set it.
+    apply(node, with_probe(p, "livenessProbe", {"tcpSocket": {"port": 8080}, "initialDelaySeconds": 2, "periodSeconds": 1,
+                                                "failureThreshold": 1}))
     running(node, "tcpok")
     time.sleep(4)
     cs = container_status(node.get("pod", "tcpok"))
