@@ -6,6 +6,9 @@ import Glibc
 final class CRILogWriter: @unchecked Sendable {
     /// Lines longer than this are split into partial (`P`) entries, as the kubelet does.
     static let maxLine = 16 * 1024
+    /// Where every copy reads into: the copies all run on the `ReadinessLoop`'s one thread, one
+    /// at a time, so one buffer serves them all (not 32 KB allocated per read).
+    nonisolated(unsafe) static let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 32 * 1024, alignment: 16)
 
     private let fd: Int32
     private let lock = NSLock()
@@ -44,14 +47,13 @@ final class CRILogWriter: @unchecked Sendable {
         lock.withLock { openStreams += 1 }
         let pending = PendingLine()
         let watching = ReadinessLoop.shared.watch(readFD) { [self] in
-            var buf = [UInt8](repeating: 0, count: 32 * 1024)
             var n: Int
-            repeat { n = buf.withUnsafeMutableBytes { read(readFD, $0.baseAddress, $0.count) } } while n < 0 && errno == EINTR
+            repeat { n = read(readFD, Self.readBuffer.baseAddress, Self.readBuffer.count) } while n < 0 && errno == EINTR
             guard n > 0 else {
                 ended(stream, pending)
                 return false
             }
-            let chunk = Array(buf[0..<n])
+            let chunk = Array(Self.readBuffer[0..<n])
             for s in lock.withLock({ Array(subscribers.values) }) { s.yield((stream, chunk)) }
             pending.bytes += chunk
             while let nl = pending.bytes.firstIndex(of: UInt8(ascii: "\n")) {
