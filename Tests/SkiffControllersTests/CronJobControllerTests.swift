@@ -11,9 +11,12 @@ import Testing
             .sorted { $0.objectName < $1.objectName }
     }
 
-    /// Moves the clock one minute, reconciles, and waits until the cache shows `jobs` Jobs.
+    /// Moves the CronJob controller's clock one second past the next minute (and past every
+    /// CronJob's creation), reconciles, and waits until the cache shows `jobs` Jobs.
     func tick(_ f: JobFixture, _ cron: String, expect jobs: Int) async throws {
-        f.wallClock.advance(seconds: 60)
+        let now = f.cronClock.now()
+        let created = f.cronJobs.list(namespace: "default").map(\.creationSeconds).max() ?? now
+        f.cronClock.advance(seconds: ((max(now, created) / 60).rounded(.down) + 1) * 60 + 1 - now)
         try await f.cronController.reconcile("default/\(cron)")
         try await f.waitUntil("\(jobs) jobs of \(cron)") { self.childJobs(f, cron).count == jobs }
     }

@@ -11,6 +11,8 @@ final class JobFixture: Sendable {
     let controller: JobController
     /// Not run: tests call `reconcile` themselves after moving `wallClock`.
     let cronController: CronJobController
+    /// The CronJob controller's clock: frozen, so that no schedule time passes unless a test moves it.
+    let cronClock = TestWallClock(frozen: true)
     let ttlController: TTLAfterFinishedController
     let wallClock = TestWallClock()
     let waiter = ChangeWaiter(defaultTimeout: .seconds(20))
@@ -28,8 +30,9 @@ final class JobFixture: Sendable {
         let events = EventRecorder(client: cluster.client, component: "job-controller", logger: HousekeepingCluster.logger)
         controller = JobController(client: cluster.client, informers: informers, events: events,
                                    wallClock: { clock.now() }, logger: HousekeepingCluster.logger)
+        let cronClock = cronClock
         cronController = CronJobController(client: cluster.client, informers: informers, events: events,
-                                           wallClock: { clock.now() }, logger: HousekeepingCluster.logger)
+                                           wallClock: { cronClock.now() }, logger: HousekeepingCluster.logger)
         ttlController = TTLAfterFinishedController(client: cluster.client, informers: informers, wallClock: { clock.now() },
                                                    logger: HousekeepingCluster.logger)
         let notify = EventHandler(onAdd: { [weak self] _ in self?.changed() }, onUpdate: { [weak self] _, _ in self?.changed() },

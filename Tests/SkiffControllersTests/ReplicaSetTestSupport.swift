@@ -124,11 +124,17 @@ final class WorkloadFixture: Sendable {
     }
 }
 
-/// Real time plus an offset a test can add to.
+/// Real time (or, frozen, the time it was made) plus an offset a test can add to.
 final class TestWallClock: Sendable {
     let offset = Mutex<Double>(0)
+    /// Set when frozen: the real time at creation, which then moves only by `advance`.
+    let frozenAt: Double?
 
-    func now() -> Double { Timestamp.now() + offset.withLock { $0 } }
+    init(frozen: Bool = false) {
+        frozenAt = frozen ? Timestamp.now() : nil
+    }
+
+    func now() -> Double { (frozenAt ?? Timestamp.now()) + offset.withLock { $0 } }
 
     func advance(seconds: Double) { offset.withLock { $0 += seconds } }
 }

@@ -51,9 +51,21 @@ struct SQLiteBackendTests {
             let first = try SQLiteBackend(path: path)
             #expect(throws: StorageError.self) { _ = try SQLiteBackend(path: path) }
             await first.close()
-            let again = try SQLiteBackend(path: path)
+            let again = try await openOnceUnlocked(path)
             await again.close()
         }
+    }
+
+    /// Opens the database at `path`, retrying for up to 10 s while its lock is held: a process
+    /// that another test forks at the wrong moment shares the lock's descriptor until it execs
+    /// (the descriptor is close-on-exec), so the lock can outlive `close()` by that long.
+    func openOnceUnlocked(_ path: String) async throws -> SQLiteBackend {
+        for _ in 0..<100 {
+            do { return try SQLiteBackend(path: path) } catch StorageError.backend(let message) where message.contains("in use") {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        return try SQLiteBackend(path: path)
     }
 
     @Test func compactionOfALongHistoryProceedsInSteps() async throws {
