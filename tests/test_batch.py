@@ -2,6 +2,7 @@
 simulator's SKIFF_SIM_EXIT_AFTER / SKIFF_SIM_EXIT_CODE container env, and the job controller
 counts them (completions and parallelism, backoffLimit, Indexed completion mode)."""
 import json
+import re
 
 import pytest
 
@@ -101,6 +102,47 @@ def test_job_backoff_limit(cluster):
     assert seconds(second["metadata"]["creationTimestamp"]) - seconds(first_finished) >= 9
     _, out, _ = kubectl("get", "job", "f", "-n", ns, "--no-headers")
     assert out.split()[1] == "Failed"
+
+
+def test_pod_failure_policy_fails_the_job_on_an_exit_code(cluster):
+    kubectl, _ = cluster
+    ns = "job-failure-policy"
+    kubectl("create", "namespace", ns)
+    manifest = json.loads(job_manifest("pfp", completions=2, parallelism=2, exit_after="0.2", exit_code="42"))
+    manifest["spec"]["podFailurePolicy"] = {"rules": [
+        {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]},
+        {"action": "FailJob", "onExitCodes": {"containerName": "work", "operator": "In", "values": [42]}}]}
+    kubectl("apply", "-n", ns, "-f", "-", input=json.dumps(manifest))
+    job = wait_for(lambda: (lambda j: condition(j, "Failed") and j)(kubectl.json("job", "pfp", "-n", ns)),
+                   "Job pfp Failed", timeout=60, interval=0.2)
+    assert job["spec"]["podReplacementPolicy"] == "Failed"
+    failed = condition(job, "Failed")
+    assert failed["reason"] == "PodFailurePolicy"
+    assert re.fullmatch(rf"Container work for pod {ns}/pfp-\w{{5}} failed with exit code 42 matching FailJob rule at index 1",
+                        failed["message"]), failed["message"]
+    assert "PodFailurePolicy" in events(kubectl, ns, "pfp")
+
+
+def test_pod_failure_policy_validation_messages(cluster):
+    kubectl, _ = cluster
+    ns = "job-failure-policy-invalid"
+    kubectl("create", "namespace", ns)
+    manifest = json.loads(job_manifest("bad"))
+    manifest["spec"]["template"]["spec"]["restartPolicy"] = "OnFailure"
+    manifest["spec"]["podFailurePolicy"] = {"rules": [
+        {"action": "FailJob", "onExitCodes": {"operator": "In", "values": [0, 3], "containerName": "nope"}},
+        {"action": "Retry", "onPodConditions": [{"type": "DisruptionTarget", "status": "Maybe"}]},
+        {"action": "Ignore"}]}
+    rc, _, err = kubectl("apply", "-n", ns, "-f", "-", input=json.dumps(manifest), check=False)
+    assert rc != 0
+    for message in [
+            'spec.template.spec.restartPolicy: Invalid value: "OnFailure": only "Never" is supported when podFailurePolicy is specified',
+            'spec.podFailurePolicy.rules[0].onExitCodes.containerName: Invalid value: "nope": must be one of the container or initContainer names in the pod template',
+            'spec.podFailurePolicy.rules[0].onExitCodes.values[0]: Invalid value: 0: must not be 0 for the In operator',
+            'spec.podFailurePolicy.rules[1].action: Unsupported value: "Retry": supported values: "Count", "FailIndex", "FailJob", "Ignore"',
+            'spec.podFailurePolicy.rules[1].onPodConditions[0].status: Unsupported value: "Maybe": supported values: "False", "True", "Unknown"',
+            'spec.podFailurePolicy.rules[2]: Invalid value: specifying one of OnExitCodes and OnPodConditions is required']:
+        assert message in err, err
 
 
 def test_indexed_job(cluster):

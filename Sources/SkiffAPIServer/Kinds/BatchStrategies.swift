@@ -11,7 +11,9 @@ struct JobStrategy: StatusSubresourceStrategy {
         if spec["backoffLimit"] == nil { spec["backoffLimit"] = 6 }
         if spec["completionMode"] == nil { spec["completionMode"] = "NonIndexed" }
         if spec["suspend"] == nil { spec["suspend"] = false }
-        if spec["podReplacementPolicy"] == nil { spec["podReplacementPolicy"] = "TerminatingOrFailed" }
+        if spec["podReplacementPolicy"] == nil {
+            spec["podReplacementPolicy"] = spec["podFailurePolicy"].map { $0.isNull ? "TerminatingOrFailed" : "Failed" } ?? "TerminatingOrFailed"
+        }
         if var podSpec = spec["template", "spec"] {
             PodSpecRules.applyDefaults(&podSpec)
             spec["template", "spec"] = podSpec
@@ -49,7 +51,10 @@ struct JobStrategy: StatusSubresourceStrategy {
         if !["OnFailure", "Never"].contains(policy) {
             errors.append(policy.isEmpty ? .required("spec.template.spec.restartPolicy", "valid values: \"OnFailure\", \"Never\"")
                                          : .notSupported("spec.template.spec.restartPolicy", .string(policy), ["OnFailure", "Never"]))
+        } else if let failurePolicy = spec["podFailurePolicy"], !failurePolicy.isNull, policy != "Never" {
+            errors.append(.invalid("spec.template.spec.restartPolicy", .string(policy), "only \"Never\" is supported when podFailurePolicy is specified"))
         }
+        errors += PodFailurePolicyRules.validate(spec)
         errors += PodSpecRules.validate(spec["template", "spec"], field: "spec.template.spec")
         return errors
     }
@@ -61,6 +66,9 @@ struct JobStrategy: StatusSubresourceStrategy {
         }
         if object["spec", "template"] != old["spec", "template"], old["spec", "suspend"]?.bool != true {
             errors.append(.invalid("spec.template", object["spec", "template"] ?? .null, "field is immutable"))
+        }
+        if object["spec", "podFailurePolicy"] != old["spec", "podFailurePolicy"] {
+            errors.append(.invalid("spec.podFailurePolicy", object["spec", "podFailurePolicy"] ?? .null, "field is immutable"))
         }
         if object["spec", "completions"] != old["spec", "completions"], object["spec", "completionMode"] != "Indexed" {
             errors.append(.invalid("spec.completions", object["spec", "completions"] ?? .null, "field is immutable"))

@@ -9,9 +9,9 @@ extension JobController {
             return
         }
         let now = wallClock()
-        let owned = pods.list(namespace: job.objectNamespace).filter { $0.controllerRef?["uid"]?.string == job.objectUID }
+        let owned = try await claimPods(job)
         // 1. Terminal Pods still holding the finalizer are recorded as uncounted, then released.
-        job = try await trackFinished(job, owned)
+        job = try await trackFinished(job, owned, now: now)
         let spec = job["spec"] ?? [:]
         var status = job["status"] ?? [:]
         if JobStatus.isFinished(status) { return }
@@ -81,20 +81,61 @@ extension JobController {
         return phase == "Succeeded" || phase == "Failed"
     }
 
+    /// The Pods the Job controls after adoption and release (`ControllerRefManager`): its own,
+    /// and, while the Job is unfinished, orphans its selector matches, which get the tracking
+    /// finalizer as they are adopted.
+    func claimPods(_ job: JSON) async throws -> [JSON] {
+        let uid = job.objectUID
+        let candidates = pods.list(namespace: job.objectNamespace).filter { pod in
+            guard let ref = pod.controllerRef else { return true }
+            return ref["uid"]?.string == uid
+        }
+        if JobStatus.isFinished(job["status"] ?? [:]) {
+            return candidates.filter { $0.controllerRef != nil }
+        }
+        let claimer = ControllerRefManager(client: client, controller: job, controllerResource: Self.resource, ownedResource: .pods,
+                                           selector: job.specSelector, adoptionFinalizers: [Self.trackingFinalizer])
+        return try await claimer.claim(candidates)
+    }
+
     /// Counts finished Pods: adds their UIDs to `uncountedTerminatedPods`, removes their
     /// finalizers, then moves the released ones into `succeeded`/`failed` (and `completedIndexes`).
-    func trackFinished(_ job: JSON, _ owned: [JSON]) async throws -> JSON {
+    /// A failure the `podFailurePolicy` ignores is released without being counted; one it fails
+    /// the Job for sets the `FailureTarget` condition (reason `PodFailurePolicy`).
+    func trackFinished(_ job: JSON, _ owned: [JSON], now: Double) async throws -> JSON {
         var job = job
         var status = job["status"] ?? [:]
         var uncountedSucceeded = status["uncountedTerminatedPods", "succeeded"]?.array?.compactMap(\.string) ?? []
         var uncountedFailed = status["uncountedTerminatedPods", "failed"]?.array?.compactMap(\.string) ?? []
+        let policy = job["spec", "podFailurePolicy"]
+        // A terminating Pod counts as failed, except under a pod failure policy, which waits for
+        // its exit codes; once the Job is finishing, terminating Pods are released either way.
+        let finishing = JobStatus.condition(status, "FailureTarget") != nil || JobStatus.condition(status, "SuccessCriteriaMet") != nil
+        let releaseTerminating = !JobStatus.isFinished(status) && (policy == nil || finishing)
         let finished = owned.filter { pod in
-            (Self.isTerminal(pod) || (pod.isBeingDeleted && !JobStatus.isFinished(status)))
+            (Self.isTerminal(pod) || (pod.isBeingDeleted && releaseTerminating))
                 && (pod["metadata", "finalizers"]?.array ?? []).contains(.string(Self.trackingFinalizer))
         }
         var added = false
         for pod in finished where !uncountedSucceeded.contains(pod.objectUID) && !uncountedFailed.contains(pod.objectUID) {
-            if pod["status", "phase"]?.string == "Succeeded" { uncountedSucceeded.append(pod.objectUID) } else { uncountedFailed.append(pod.objectUID) }
+            if pod["status", "phase"]?.string == "Succeeded" {
+                uncountedSucceeded.append(pod.objectUID)
+                added = true
+                continue
+            }
+            if policy != nil && !Self.isTerminal(pod) { continue }
+            switch PodFailurePolicy.action(for: pod, policy: policy) {
+            case .ignore:
+                continue
+            case .failJob(let message):
+                if JobStatus.condition(status, "FailureTarget") == nil {
+                    JobStatus.set(&status, "FailureTarget", "PodFailurePolicy", message, now: now)
+                    events.event(job, type: .warning, reason: "PodFailurePolicy", message: message)
+                }
+            case .count:
+                break
+            }
+            uncountedFailed.append(pod.objectUID)
             added = true
         }
         if added {

@@ -5,15 +5,18 @@ import SkiffModel
 /// Runs each Job's Pods to completion (kube-controller-manager's job controller).
 ///
 /// `reconcile(key)` reads the Job and its Pods (those whose controller is the Job) from the
-/// caches; counts finished Pods through `status.uncountedTerminatedPods` and then removes their
-/// `batch.kubernetes.io/job-tracking` finalizer; fails the Job past `backoffLimit`
+/// caches, adopting orphans its selector matches; counts finished Pods through
+/// `status.uncountedTerminatedPods` and then removes their `batch.kubernetes.io/job-tracking`
+/// finalizer; applies `podFailurePolicy` to failed Pods (a failure ignored, counted, or failing
+/// the Job with reason `PodFailurePolicy`); fails the Job past `backoffLimit`
 /// (`BackoffLimitExceeded`) or `activeDeadlineSeconds` (`DeadlineExceeded`) with the conditions
 /// `FailureTarget` then `Failed`; completes it at `completions` (`SuccessCriteriaMet` then
 /// `Complete`); otherwise creates or deletes Pods so that `parallelism` run (none while
 /// `suspend`). Indexed Jobs give each Pod a completion index (annotation, label,
 /// `JOB_COMPLETION_INDEX`, hostname `<job>-<index>`) and record `status.completedIndexes`.
 ///
-/// Events: `SuccessfulCreate`, `SuccessfulDelete`, `Completed`, `BackoffLimitExceeded`, `DeadlineExceeded`.
+/// Events: `SuccessfulCreate`, `SuccessfulDelete`, `Completed`, `BackoffLimitExceeded`, `DeadlineExceeded`,
+/// `PodFailurePolicy`.
 public struct JobController: Sendable {
     public struct Configuration: Sendable {
         /// Jobs reconciled at once. Default 5 (`--concurrent-job-syncs`).
@@ -62,13 +65,23 @@ public struct JobController: Sendable {
                   let job = jobs.get(namespace: pod.objectNamespace, name: name), job.objectUID == ref["uid"]?.string else { return nil }
             return ObjectKey.of(job)
         }
+        /// An orphan concerns every unfinished Job whose selector matches it: one may adopt it.
+        @Sendable func adopters(_ pod: JSON) async {
+            guard pod.controllerRef == nil, !pod.isBeingDeleted else { return }
+            for job in jobs.list(namespace: pod.objectNamespace) where !JobStatus.isFinished(job["status"] ?? [:]) {
+                let selector = job.specSelector
+                if !selector.isEverything, selector.matches(pod.objectLabels) { await queue.add(ObjectKey.of(job)) }
+            }
+        }
         podInformer.addEventHandler(EventHandler(
             onAdd: { pod in
+                await adopters(pod)
                 guard let key = owner(pod) else { return }
                 expectations.creationObserved(key)
                 await queue.add(key)
             },
             onUpdate: { _, pod in
+                await adopters(pod)
                 guard let key = owner(pod) else { return }
                 if pod.isBeingDeleted { expectations.deletionObserved(key, ObjectKey.of(pod)) }
                 await queue.add(key)

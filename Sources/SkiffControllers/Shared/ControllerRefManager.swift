@@ -2,7 +2,7 @@ import SkiffClient
 import SkiffModel
 
 /// Adopts and releases the objects a controller owns by selector (kube-controller-manager's
-/// `ControllerRefManager`): a ReplicaSet its Pods, a Deployment its ReplicaSets.
+/// `ControllerRefManager`): a ReplicaSet or Job its Pods, a Deployment its ReplicaSets.
 ///
 /// `claim` keeps the candidates the controller owns and its selector matches; releases (removes
 /// the controller reference from) owned objects that stopped matching; adopts orphans that match,
@@ -11,7 +11,8 @@ import SkiffModel
 /// controller that was deleted, or replaced by one with the same name, never adopts.
 ///
 /// Adoption and release are strategic merge patches with the object's UID as a precondition, so
-/// they never touch a different object of the same name.
+/// they never touch a different object of the same name. Adoption also adds
+/// `adoptionFinalizers` (a Job's tracking finalizer).
 struct ControllerRefManager {
     let client: Client
     /// The controller as the cache has it.
@@ -20,6 +21,7 @@ struct ControllerRefManager {
     /// The resource of the objects it owns.
     let ownedResource: Resource
     let selector: LabelSelector
+    var adoptionFinalizers: [String] = []
 
     /// The candidates the controller owns after adoption and release, in the given order.
     /// Throws the first adopt or release error after trying every candidate (the controller
@@ -77,7 +79,8 @@ struct ControllerRefManager {
 
     func adopt(_ object: JSON) async throws -> JSON {
         let ref = JSON.controllerReference(to: controller, apiVersion: controllerResource.apiVersion, kind: controllerResource.kind)
-        let patch: JSON = ["metadata": ["ownerReferences": [ref], "uid": .string(object.objectUID)]]
+        var patch: JSON = ["metadata": ["ownerReferences": [ref], "uid": .string(object.objectUID)]]
+        if !adoptionFinalizers.isEmpty { patch["metadata", "finalizers"] = .array(adoptionFinalizers.map(JSON.string)) }
         return try await client.patch(ownedResource, namespace: object.objectNamespace, name: object.objectName,
                                       type: .strategicMerge, patch)
     }
