@@ -210,6 +210,17 @@ struct GRPCProbeTests {
         #expect(r.message == "timeout: failed to connect service \"127.0.0.1:\(port)\" within 1s: context deadline exceeded")
     }
 
+    @Test func anHTTP1ServerIsNeverConnected() async throws {
+        // It answers the HTTP/2 preface with an HTTP/1.1 response and closes: no SETTINGS come,
+        // and the attempts go on (as grpc-go's) until the deadline.
+        let reply = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        let (port, r) = try await ProbeRunnerTests.withListener(reply: reply) { port in
+            (port, await GRPCProbe(host: "127.0.0.1", port: port, service: nil).run(timeout: 1))
+        }
+        #expect(!r.success)
+        #expect(r.message == "timeout: failed to connect service \"127.0.0.1:\(port)\" within 1s: context deadline exceeded")
+    }
+
     @Test func theProbeRunnerCallsThePodIP() async throws {
         let dir = NSTemporaryDirectory() + "skiff-probe-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
