@@ -111,6 +111,20 @@ def test_tcp_socket_liveness_on_an_open_port_keeps_running(node):
     assert not events(node, "tcpok", "Unhealthy")
 
 
+def test_grpc_liveness_on_a_closed_port_restarts(node):
+    # The agent dials the Pod IP over HTTP/2 like the kubelet's grpc-go client: a refused port is
+    # retried until the probe's timeout, then fails with the kubelet's connect timeout message.
+    p = pod("grpc", ["sleep", "3600"], grace=1)
+    apply(node, with_probe(p, "livenessProbe", {"grpc": {"port": 9090}, "periodSeconds": 1, "failureThreshold": 2}))
+    wait_for("a restart after grpc liveness failure",
+             lambda: (lambda c: c if c and c["restartCount"] >= 1 else None)(container_status(node.get("pod", "grpc"))),
+             timeout=30)
+    ip = node.get("pod", "grpc")["status"]["podIP"]
+    ev = events(node, "grpc", "Unhealthy")
+    assert ev and ev[0]["message"] == (f'Liveness probe failed: timeout: failed to connect service "{ip}:9090" within 1s: '
+                                       "context deadline exceeded"), ev
+
+
 def test_startup_probe_gates_started_and_ready(node):
     p = pod("slow", ["sh", "-c", "sleep 3; echo > /tmp/started; sleep 3600"])
     with_probe(p, "startupProbe", {"exec": {"command": ["cat", "/tmp/started"]}, "periodSeconds": 1, "failureThreshold": 30})

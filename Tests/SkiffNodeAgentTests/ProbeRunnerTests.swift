@@ -122,13 +122,4 @@ struct ProbeRunnerTests {
         #expect(!r.success)
         #expect(r.message.hasSuffix("context deadline exceeded (Client.Timeout exceeded while awaiting headers)"))
     }
-
-    @Test func grpcIsReportedUnsupported() async throws {
-        let dir = NSTemporaryDirectory() + "skiff-probe-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let runner = ContainerProbeRunner(runtime: try RuncRuntime(dataDir: dir))
-        let r = await runner.run(Probe(kind: .liveness, handler: .grpc(port: 9090, service: nil)),
-                                 target: ProbeTarget(containerID: "x", podIP: "127.0.0.1"))
-        #expect(!r.success && r.message == "grpc probes are not supported by this node agent")
-    }
 }

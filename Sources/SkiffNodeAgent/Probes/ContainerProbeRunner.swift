@@ -3,7 +3,7 @@ import Glibc
 
 /// The node agent's `ProbeRunner`: exec through runc in the container, httpGet and tcpSocket
 /// from the agent (in the node's network namespace, where Pod IPs are routable through the Pod
-/// bridge). grpc probes fail with "grpc probes are not supported" (no HTTP/2 client here).
+/// bridge). grpc probes call the Pod IP's `grpc.health.v1.Health/Check` over plain-text HTTP/2.
 struct ContainerProbeRunner: ProbeRunner {
     let runtime: RuncRuntime
 
@@ -18,8 +18,9 @@ struct ContainerProbeRunner: ProbeRunner {
         case .tcpSocket(let host, let port):
             guard let address = host ?? target.podIP else { return .failure("the Pod has no IP to probe") }
             return await TCPProbe(host: address, port: port).run(timeout: timeout)
-        case .grpc:
-            return .failure("grpc probes are not supported by this node agent")
+        case .grpc(let port, let service):
+            guard let address = target.podIP else { return .failure("the Pod has no IP to probe") }
+            return await GRPCProbe(host: address, port: port, service: service).run(timeout: timeout)
         case .invalid(let message):
             return .failure(message)
         }
