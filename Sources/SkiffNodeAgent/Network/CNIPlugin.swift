@@ -25,6 +25,8 @@ struct CNIInvocation: Sendable {
 /// Runs CNI plugins from one directory, optionally inside another network namespace (the
 /// "host" namespace of a test).
 struct CNIPluginRunner: Sendable {
+    static let portmapCalls = SerialQueue()
+
     let pluginDirectory: String
     /// A scratch directory for the plugins' stdin and stdout files.
     let scratchDirectory: String
@@ -64,9 +66,14 @@ struct CNIPluginRunner: Sendable {
 
     /// Runs `plugin` with `config` on stdin; returns what it printed on success (empty for DEL),
     /// throws a `NetworkError` carrying the plugin's CNI error otherwise.
+    /// `portmap` runs one call at a time: two first ADDs at once race to create its shared
+    /// iptables chains, and the loser fails with "chain already exists".
     func run(_ plugin: String, _ invocation: CNIInvocation, config: JSON) async throws -> [UInt8] {
         try requirePlugins([plugin])
-        let (status, out, err) = try await exec(path(of: plugin), invocation, stdin: config.serialized())
+        let path = path(of: plugin), stdin = config.serialized()
+        let (status, out, err) = plugin == "portmap"
+            ? try await Self.portmapCalls.run { try await exec(path, invocation, stdin: stdin) }
+            : try await exec(path, invocation, stdin: stdin)
         if status == 0 { return out }
         throw Self.error(plugin: plugin, command: invocation.command, status: status, stdout: out, stderr: err)
     }
@@ -167,5 +174,23 @@ final class Watchdog: @unchecked Sendable {  // state guarded by `condition`
         finished = true
         condition.signal()
         return fired
+    }
+}
+
+/// Runs the bodies given to `run` one at a time, in the order they arrive.
+actor SerialQueue {
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        if busy {
+            await withCheckedContinuation { waiting.append($0) }
+        } else {
+            busy = true
+        }
+        defer {
+            if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+        }
+        return try await body()
     }
 }
