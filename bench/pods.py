@@ -198,7 +198,7 @@ class Bench:
         self.bundle = os.path.join(image, "bundle")
         log = open(os.path.join(self.root, "skiff.log"), "wb")
         kubeconfig = os.path.join(self.data, "kubeconfig")
-        node = ["--node-name", "bench-node", "--log-level", "warning"]
+        node = ["--node-name", "bench-node", "--log-level", "warning", "--runc", shutil.which(self.a.runtime) or self.a.runtime]
         if self.a.split:
             self.server = subprocess.Popen([self.bin, "server", "--data-dir", self.data, "--port", str(self.a.port),
                                             "--bind-address", "127.0.0.1", "--log-level", "warning"],
@@ -243,7 +243,7 @@ class Bench:
         raise RuntimeError("bench Pods not gone")
 
     def containers(self):
-        out = subprocess.run(["runc", "--root", os.path.join(self.agent_data, "runc"), "list", "-q"], capture_output=True, text=True).stdout
+        out = subprocess.run([self.a.runtime, "--root", os.path.join(self.agent_data, "runc"), "list", "-q"], capture_output=True, text=True).stdout
         return out.split()
 
     def singles(self, host_network):
@@ -259,6 +259,16 @@ class Bench:
         finally:
             w.close()
         return times
+
+    def cpu(self):
+        """CPU seconds so far: the agent's own, its reaped children's (runc, CNI plugins), the server's."""
+        def times(pid):
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            tick = os.sysconf("SC_CLK_TCK")
+            return (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
+        own, children = times(self.proc.pid)
+        return {"agent": own, "children": children, "server": times(self.server.pid)[0] if self.server else 0.0}
 
     def burst(self):
         w = RunningWatch(self.api, self.ns)
@@ -302,22 +312,22 @@ class Bench:
             began = time.monotonic()
             # Not a pipe: the detached container would hold its write end open.
             with open(os.path.join(self.root, "runc-plain.err"), "w+") as err:
-                p = subprocess.run(["runc", "--root", state, "run", "-d", "--bundle", self.bundle, cid],
+                p = subprocess.run([self.a.runtime, "--root", state, "run", "-d", "--bundle", self.bundle, cid],
                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
                 times.append(time.monotonic() - began)
                 if p.returncode != 0:
                     err.seek(0)
-                    raise RuntimeError("runc run: " + err.read())
-            subprocess.run(["runc", "--root", state, "kill", cid, "KILL"], capture_output=True)
+                    raise RuntimeError(f"{self.a.runtime} run: " + err.read())
+            subprocess.run([self.a.runtime, "--root", state, "kill", cid, "KILL"], capture_output=True)
             deadline = time.monotonic() + 10
-            while json.loads(subprocess.run(["runc", "--root", state, "state", cid], capture_output=True,
+            while json.loads(subprocess.run([self.a.runtime, "--root", state, "state", cid], capture_output=True,
                                             text=True).stdout or "{}").get("status") == "running":
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{cid} did not stop")
                 time.sleep(0.05)
-            d = subprocess.run(["runc", "--root", state, "delete", "--force", cid], capture_output=True, text=True)
+            d = subprocess.run([self.a.runtime, "--root", state, "delete", "--force", cid], capture_output=True, text=True)
             if d.returncode != 0:
-                raise RuntimeError(f"runc delete {cid}: {d.stderr}")
+                raise RuntimeError(f"{self.a.runtime} delete {cid}: {d.stderr}")
         return times
 
     def cleanup(self):
@@ -336,9 +346,9 @@ class Bench:
                     proc.kill()
                     proc.wait()
         for root in (os.path.join(self.agent_data, "runc"), os.path.join(self.root, "runc-plain")):
-            out = subprocess.run(["runc", "--root", root, "list", "-q"], capture_output=True, text=True).stdout
+            out = subprocess.run([self.a.runtime, "--root", root, "list", "-q"], capture_output=True, text=True).stdout
             for cid in out.split():
-                subprocess.run(["runc", "--root", root, "delete", "--force", cid], capture_output=True)
+                subprocess.run([self.a.runtime, "--root", root, "delete", "--force", cid], capture_output=True)
         mounts = subprocess.run(["findmnt", "-rn", "-o", "TARGET"], capture_output=True, text=True).stdout.split()
         for m in sorted((m for m in mounts if m.startswith(self.root)), key=len, reverse=True):
             subprocess.run(["umount", "-l", m])
@@ -353,6 +363,7 @@ def main():
     p.add_argument("--pods", type=int, default=100)
     p.add_argument("--port", type=int, default=16743)
     p.add_argument("--split", action="store_true", help="run `skiff server` and `skiff agent` as two processes")
+    p.add_argument("--runtime", default="runc", help="the OCI runtime: runc (default) or crun, for the agent and the plain baseline")
     a = p.parse_args()
     if os.geteuid() != 0:
         sys.exit("needs root")
@@ -368,7 +379,9 @@ def main():
         b.log(f"{a.runs} single hostNetwork Pods ...")
         single_host = b.singles(True)
         b.log(f"{a.pods} Pods at once ...")
+        cpu_before = b.cpu()
         burst, burst_all = b.burst()
+        cpu_burst = {k: v - cpu_before[k] for k, v in b.cpu().items()}
         time.sleep(2)
         rss = b.rss()
     finally:
@@ -380,6 +393,8 @@ def main():
         "single_host_p50_ms": ms(statistics.median(single_host)), "single_host_max_ms": ms(max(single_host)),
         "burst_p50_ms": ms(percentile(burst, 50)), "burst_p99_ms": ms(percentile(burst, 99)), "burst_max_ms": ms(max(burst)),
         "burst_all_running_s": round(burst_all, 2),
+        # CPU spent while the burst started, per Pod: what bounds it on this machine's cores.
+        "burst_cpu_per_pod_ms": {k: ms(v / a.pods) for k, v in cpu_burst.items()},
         "split": a.split, "process_rss_mb": round(rss["rss_mb"], 1), "process_peak_rss_mb": round(rss["hwm_mb"], 1),
         "server_rss_mb": rss["server_rss_mb"] and round(rss["server_rss_mb"], 1),
         "containers_running_at_rss": rss["containers"], "helper_processes": rss["helper_processes"],
@@ -392,6 +407,8 @@ def main():
             ("  same, hostNetwork", f"p50 {result['single_host_p50_ms']} ms, max {result['single_host_max_ms']} ms"),
             (f"{a.pods} Pods at once, create -> Running", f"p50 {result['burst_p50_ms']} ms, p99 {result['burst_p99_ms']} ms, "
                                                         f"all Running after {result['burst_all_running_s']} s"),
+            ("  CPU per Pod during it", ", ".join(f"{k} {v} ms" for k, v in result["burst_cpu_per_pod_ms"].items())
+             + " (children: runc and CNI plugins)"),
             (f"{'skiff agent' if a.split else 'skiff up'} RSS, {rss['containers']} containers running",
              f"{result['process_rss_mb']} MB (peak {result['process_peak_rss_mb']} MB)"
              + (f"; skiff server {result['server_rss_mb']} MB" if a.split else "")),
