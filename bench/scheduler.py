@@ -171,25 +171,31 @@ def main():
         watcher = threading.Thread(target=watch_pods, args=(port, ctx, token, rv, bound, running, done, errors), daemon=True)
         watcher.start()
         time.sleep(0.3)
+        perf = None
+
+        def start_perf():
+            if a.perf:
+                started = subprocess.Popen(["perf", "record", "-g", "-o", a.perf, "-p", str(server.pid)],
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                time.sleep(0.5)
+                return started
         t0 = time.monotonic()
         if a.backlog:
             failures = asyncio.run(create_pods(port, ctx, token))
             t_created = time.monotonic()
             time.sleep(2)  # every Pod has failed once (no nodes) and waits
-            perf = None
-            if a.perf:
-                perf = subprocess.Popen(["perf", "record", "-g", "-o", a.perf, "-p", str(server.pid)],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                time.sleep(0.5)
+            perf = start_perf()
             sim = start_sim()
             s0, m0 = cpu_seconds(server.pid), cpu_seconds(sim.pid)
             nodes_s = wait_nodes()
         else:
+            perf = start_perf()
+            t0 = time.monotonic()
             s0, m0 = cpu_seconds(server.pid), cpu_seconds(sim.pid)
             failures = asyncio.run(create_pods(port, ctx, token))
             t_created = time.monotonic()
         done.wait(a.timeout)
-        if a.backlog and perf is not None:
+        if perf is not None:
             perf.send_signal(signal.SIGINT)
             perf.wait(30)
         s1, m1 = cpu_seconds(server.pid), cpu_seconds(sim.pid)

@@ -22,15 +22,20 @@ def with_probe(p, kind, probe, **container):
     return p
 
 
+def restarted(node, name, timeout=30):
+    """Waits until the Pod's container has restarted at least once; returns its status."""
+    return wait_for(f"a restart of {name}",
+                    lambda: (lambda c: c if c and c["restartCount"] >= 1 else None)(container_status(node.get("pod", name))),
+                    timeout=timeout)
+
+
 def test_exec_liveness_failure_restarts_the_container(node):
     # The probe's own grace period (1 s) replaces the Pod's 30 s: the kill is quick.
     p = pod("live", ["sh", "-c", "echo > /tmp/healthy; sleep 4; busybox rm /tmp/healthy; sleep 3600"])
     apply(node, with_probe(p, "livenessProbe", {"exec": {"command": ["cat", "/tmp/healthy"]}, "periodSeconds": 1,
                                                 "failureThreshold": 2, "terminationGracePeriodSeconds": 1}))
     running(node, "live")
-    cs = wait_for("a restart after liveness failure",
-                  lambda: (lambda c: c if c and c["restartCount"] >= 1 else None)(container_status(node.get("pod", "live"))),
-                  timeout=30)
+    cs = restarted(node, "live")
     assert cs["lastState"]["terminated"]["exitCode"] == 137  # sh as PID 1 ignores SIGTERM
     unhealthy = events(node, "live", "Unhealthy")
     assert unhealthy and unhealthy[0]["type"] == "Warning"
@@ -90,9 +95,7 @@ def test_http_get_readiness_against_httpd(node):
 def test_tcp_socket_liveness_on_a_closed_port_restarts(node):
     p = pod("tcp", ["sleep", "3600"], grace=1)
     apply(node, with_probe(p, "livenessProbe", {"tcpSocket": {"port": 8081}, "periodSeconds": 1, "failureThreshold": 2}))
-    wait_for("a restart after tcp liveness failure",
-             lambda: (lambda c: c if c and c["restartCount"] >= 1 else None)(container_status(node.get("pod", "tcp"))),
-             timeout=30)
+    restarted(node, "tcp")
     ev = events(node, "tcp", "Unhealthy")
     assert ev and "connect: connection refused" in ev[0]["message"], ev
     assert ev[0]["message"].startswith("Liveness probe failed: dial tcp ")
@@ -116,9 +119,7 @@ def test_grpc_liveness_on_a_closed_port_restarts(node):
     # retried until the probe's timeout, then fails with the kubelet's connect timeout message.
     p = pod("grpc", ["sleep", "3600"], grace=1)
     apply(node, with_probe(p, "livenessProbe", {"grpc": {"port": 9090}, "periodSeconds": 1, "failureThreshold": 2}))
-    wait_for("a restart after grpc liveness failure",
-             lambda: (lambda c: c if c and c["restartCount"] >= 1 else None)(container_status(node.get("pod", "grpc"))),
-             timeout=30)
+    restarted(node, "grpc")
     ip = node.get("pod", "grpc")["status"]["podIP"]
     ev = events(node, "grpc", "Unhealthy")
     assert ev and ev[0]["message"] == (f'Liveness probe failed: timeout: failed to connect service "{ip}:9090" within 1s: '
@@ -143,9 +144,7 @@ def test_startup_probe_gates_started_and_ready(node):
 def test_startup_probe_failure_kills(node):
     p = pod("never", ["sleep", "3600"], grace=1)
     apply(node, with_probe(p, "startupProbe", {"exec": {"command": ["cat", "/tmp/never"]}, "periodSeconds": 1, "failureThreshold": 2}))
-    wait_for("a restart after startup failure",
-             lambda: (lambda c: c if c and c["restartCount"] >= 1 else None)(container_status(node.get("pod", "never"))),
-             timeout=30)
+    restarted(node, "never")
     killing = [e["message"] for e in events(node, "never", "Killing")]
     assert "Container main failed startup probe, will be restarted" in killing
 
@@ -154,9 +153,7 @@ def test_exec_probe_timeout_fails_and_restarts(node):
     p = pod("slowprobe", ["sleep", "3600"], grace=1)
     apply(node, with_probe(p, "livenessProbe", {"exec": {"command": ["sleep", "30"]}, "timeoutSeconds": 1,
                                                 "periodSeconds": 1, "failureThreshold": 2}))
-    wait_for("a restart after exec probe timeouts",
-             lambda: (lambda c: c if c and c["restartCount"] >= 1 else None)(container_status(node.get("pod", "slowprobe"))),
-             timeout=30)
+    restarted(node, "slowprobe")
     ev = events(node, "slowprobe", "Unhealthy")
     assert ev and ev[0]["message"] == 'Liveness probe failed: command "sleep 30" timed out', ev
 

@@ -39,6 +39,15 @@ extension Schema {
         return Schema.cannotBeHandled(gvk: gvk, Schema.goDecodeMessage(first))
     }
 
+    /// `decodeError(in:gvk:)` and `unknownFields(in:gvk:)` from one walk of the object: what a
+    /// write checks of every body.
+    public func decodingProblems(in object: JSON, gvk: GroupVersionKind) -> (error: APIError?, unknownFields: [String]) {
+        guard let name = definitionName(for: gvk) else { return (nil, []) }
+        var walker = SchemaWalker(schema: self, style: .decoding)
+        walker.walk(object, ["$ref": .string(name)])
+        return (walker.mismatches.first.map { Schema.cannotBeHandled(gvk: gvk, Schema.goDecodeMessage($0)) }, walker.unknown)
+    }
+
     func typeMismatches(in object: JSON, schema node: JSON) -> [TypeMismatch] {
         var walker = SchemaWalker(schema: self, style: .decoding)
         walker.walk(object, node)

@@ -154,27 +154,17 @@ struct GRPCProbeTests {
         }
     }
 
-    @Test func notServingFailsWithTheStatusName() async throws {
+    @Test(arguments: [
+        ("down", "service unhealthy (responded with \"NOT_SERVING\")"),
+        ("nosuch", "error: health rpc probe failed: rpc error: code = NotFound desc = unknown service"),
+        ("unimplemented", "error: this server does not implement the grpc health protocol (grpc.health.v1.Health): "
+            + "unknown service grpc.health.v1.Health"),
+    ])
+    func anUnhealthyAnswerFailsInTheKubeletsWords(_ service: String, _ message: String) async throws {
         try await HealthServer.with { server in
-            let r = await GRPCProbe(host: "127.0.0.1", port: server.port, service: "down").run(timeout: 2)
+            let r = await GRPCProbe(host: "127.0.0.1", port: server.port, service: service).run(timeout: 2)
             #expect(!r.success)
-            #expect(r.message == "service unhealthy (responded with \"NOT_SERVING\")")
-        }
-    }
-
-    @Test func anUnknownServiceFailsWithTheRPCError() async throws {
-        try await HealthServer.with { server in
-            let r = await GRPCProbe(host: "127.0.0.1", port: server.port, service: "nosuch").run(timeout: 2)
-            #expect(!r.success)
-            #expect(r.message == "error: health rpc probe failed: rpc error: code = NotFound desc = unknown service")
-        }
-    }
-
-    @Test func unimplementedReadsLikeTheKubelet() async throws {
-        try await HealthServer.with { server in
-            let r = await GRPCProbe(host: "127.0.0.1", port: server.port, service: "unimplemented").run(timeout: 2)
-            #expect(!r.success)
-            #expect(r.message == "error: this server does not implement the grpc health protocol (grpc.health.v1.Health): unknown service grpc.health.v1.Health")
+            #expect(r.message == message)
         }
     }
 
@@ -195,16 +185,8 @@ struct GRPCProbeTests {
 
     @Test func aListenerThatNeverSpeaksHTTP2FailsWithTheConnectTimeout() async throws {
         // Connections complete in the kernel's backlog; nobody accepts them, so no SETTINGS come.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        listen(fd, 16)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        let (fd, port) = ProbeRunnerTests.silentListener()
         defer { close(fd) }
-        let port = Int(UInt16(bigEndian: addr.sin_port))
         let r = await GRPCProbe(host: "127.0.0.1", port: port, service: "ok").run(timeout: 1)
         #expect(!r.success)
         #expect(r.message == "timeout: failed to connect service \"127.0.0.1:\(port)\" within 1s: context deadline exceeded")

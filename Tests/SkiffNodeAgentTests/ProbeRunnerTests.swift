@@ -53,6 +53,20 @@ struct ProbeRunnerTests {
         try await withListener(reply: nil) { $0 }  // free again once the listener is closed
     }
 
+    /// A listening socket on 127.0.0.1 that nobody accepts on: connections complete in the
+    /// kernel's backlog and then hear nothing. Returns its descriptor (the caller closes it) and port.
+    static func silentListener() -> (Int32, Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        listen(fd, 16)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return (fd, Int(UInt16(bigEndian: addr.sin_port)))
+    }
+
     @Test func tcpSocketSucceedsOnAnOpenPortAndIsRefusedOnAClosedOne() async throws {
         let ok = try await Self.withListener(reply: nil) { port in await TCPProbe(host: "127.0.0.1", port: port).run(timeout: 1) }
         #expect(ok.success)
@@ -108,16 +122,8 @@ struct ProbeRunnerTests {
 
     @Test func httpGetTimesOutWhenNoAnswerComes() async throws {
         // A listener that never answers (nobody reads the accepted connection's request in time).
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        listen(fd, 16)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        let (fd, port) = Self.silentListener()
         defer { close(fd) }
-        let port = Int(UInt16(bigEndian: addr.sin_port))
         let r = await HTTPProbe(host: "127.0.0.1", port: port, path: "/", scheme: "HTTP", headers: []).run(timeout: 1)
         #expect(!r.success)
         #expect(r.message.hasSuffix("context deadline exceeded (Client.Timeout exceeded while awaiting headers)"))

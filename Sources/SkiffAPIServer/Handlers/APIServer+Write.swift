@@ -103,11 +103,15 @@ extension APIServer {
             throw APIError.badRequest("fieldValidation parameter unsupported: \(mode)")
         }
         let gvk = GroupVersionKind(group: c.type.group, version: c.info.version, kind: c.type.kind)
-        if let error = Schema.builtin.decodeError(in: body, gvk: gvk) { throw error }
         // A custom resource is checked (and pruned) against its version's openAPIV3Schema.
-        let unknown = (c.type.strategy as? CustomResourceStrategy).map { cr in
-            cr.schema.map { Schema.builtin.unknownFields(in: body, schema: $0) } ?? []
-        } ?? Schema.builtin.unknownFields(in: body, gvk: gvk)
+        let unknown: [String]
+        if let cr = c.type.strategy as? CustomResourceStrategy {
+            unknown = cr.schema.map { Schema.builtin.unknownFields(in: body, schema: $0) } ?? []
+        } else {
+            let problems = Schema.builtin.decodingProblems(in: body, gvk: gvk)
+            if let error = problems.error { throw error }
+            unknown = problems.unknownFields
+        }
         let pruned = unknown.reduce(body) { $0.removing(fieldPath: $1) }
         guard mode != "Ignore" else { return pruned }
         let duplicates = isPatchResult || !c.request.contentType.hasSuffix("json") ? [] : (try? JSON.duplicateFields(in: c.request.body)) ?? []

@@ -14,8 +14,9 @@ public struct CachedObject: Sendable {
     public var fields: [String: String]
 
     /// Builds the cached form of a stored value: sets `resourceVersion`, extracts selector fields.
-    public init?(_ kv: KeyValue, registry: Registry) {
-        guard var object = try? JSON.parse(kv.value) else { return nil }
+    /// `parsed` is the value already parsed, when the caller has it.
+    public init?(_ kv: KeyValue, registry: Registry, parsed: JSON? = nil) {
+        guard var object = parsed ?? (try? JSON.parse(kv.value)) else { return nil }
         object["metadata", "resourceVersion"] = .string(String(kv.modRevision))
         let type = registry.type(forKey: kv.key)
         key = kv.key

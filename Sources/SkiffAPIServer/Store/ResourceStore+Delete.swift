@@ -94,7 +94,9 @@ extension ResourceStore {
             var stored = obj
             stored["metadata", "resourceVersion"] = nil
             do {
-                let newRev = try await backend.update(key, value: stored.serialized(), expectedRevision: rev)
+                let bytes = stored.serialized()
+                cache.willStore(key: key, bytes: bytes, object: stored)
+                let newRev = try await backend.update(key, value: bytes, expectedRevision: rev)
                 acknowledge(newRev)
                 obj["metadata", "resourceVersion"] = .string(String(newRev))
                 return .pending(obj)

@@ -99,7 +99,9 @@ public final class ResourceStore: Sendable {
         var stored = obj
         stored["metadata", "resourceVersion"] = nil
         do {
-            let rev = try await backend.create(key, value: stored.serialized())
+            let bytes = stored.serialized()
+            cache.willStore(key: key, bytes: bytes, object: stored)
+            let rev = try await backend.create(key, value: bytes)
             acknowledge(rev)
             obj["metadata", "resourceVersion"] = .string(String(rev))
             return obj
@@ -169,7 +171,9 @@ public final class ResourceStore: Sendable {
             var stored = obj
             stored["metadata", "resourceVersion"] = nil
             do {
-                let rev = try await backend.update(key, value: stored.serialized(), expectedRevision: oldRev)
+                let bytes = stored.serialized()
+                cache.willStore(key: key, bytes: bytes, object: stored)
+                let rev = try await backend.update(key, value: bytes, expectedRevision: oldRev)
                 acknowledge(rev)
                 obj["metadata", "resourceVersion"] = .string(String(rev))
                 return obj

@@ -1,6 +1,7 @@
 import Logging
 import SkiffModel
 import SkiffStorage
+import Synchronization
 
 /// Every object of every resource in memory, kept current from the backend's watch, with a window
 /// of recent events that watches resume from (kube-apiserver's cacher).
@@ -22,6 +23,9 @@ public actor WatchCache {
     var watchers: [Int: Watcher] = [:]
     var nextWatcherID = 0
     let waiters = RevisionWaiters()
+    /// What this server is about to store, by key: the bytes and the object they serialize, so
+    /// that applying the write's event need not parse the bytes again.
+    nonisolated let pending = Mutex<[String: (bytes: [UInt8], object: JSON)]>([:])
 
     struct Watcher {
         var prefix: String
@@ -75,13 +79,22 @@ public actor WatchCache {
         return rev
     }
 
-    func cached(_ kv: KeyValue) -> (String, CachedObject)? {
-        guard let entry = CachedObject(kv, registry: registry) else { return nil }
+    func cached(_ kv: KeyValue, parsed: JSON? = nil) -> (String, CachedObject)? {
+        guard let entry = CachedObject(kv, registry: registry, parsed: parsed) else { return nil }
         return (Registry.keyPrefix(of: kv.key) ?? "", entry)
     }
 
+    /// Called by the write path before it stores `bytes` (the serialized `object`) at `key`.
+    /// A write that then fails leaves a note that the key's next event discards: only a value
+    /// with exactly these bytes is taken from it.
+    nonisolated func willStore(key: String, bytes: [UInt8], object: JSON) {
+        pending.withLock { $0[key] = (bytes, object) }
+    }
+
     func apply(_ event: WatchEvent) {
-        guard let (prefix, entry) = cached(event.kv) else { return }
+        let note = pending.withLock { $0.removeValue(forKey: event.kv.key) }
+        let parsed = event.kind == .put && note?.bytes == event.kv.value ? note?.object : nil
+        guard let (prefix, entry) = cached(event.kv, parsed: parsed) else { return }
         let previous = objects[prefix]?[event.kv.key]
         let out: CacheEvent
         switch event.kind {
