@@ -96,6 +96,38 @@ def test_only_cpu_and_memory(node, workloads):
     assert s["node"]["cpu"] and s["node"]["memory"] and pod_stats(s, "spin")["cpu"]
 
 
+def test_kubectl_top_reads_the_metrics_api(node, workloads):
+    # metrics.k8s.io/v1beta1 is made from the agents' summaries: kubectl top finds it in discovery.
+    def top_pods():
+        rc, out, _ = node.kubectl("top", "pod", "--no-headers", check=False)
+        rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.strip()} if rc == 0 else {}
+        return rows if "spin" in rows and "hog" in rows else None
+    rows = wait_for("kubectl top pod with spin and hog", top_pods, timeout=40, interval=1)
+    cpu, memory = rows["spin"]
+    assert re.fullmatch(r"\d+m", cpu) and int(cpu[:-1]) >= 300, rows  # a busy loop: most of a core
+    assert re.fullmatch(r"\d+Mi", rows["hog"][1]) and int(rows["hog"][1][:-2]) >= 45, rows
+
+    _, out, _ = node.kubectl("top", "node", "--no-headers")
+    name, cpu, cpu_pct, memory, memory_pct = out.split()
+    assert name == NODE and re.fullmatch(r"\d+m", cpu) and re.fullmatch(r"\d+%", cpu_pct)
+    assert re.fullmatch(r"\d+Mi", memory) and re.fullmatch(r"\d+%", memory_pct)
+
+    _, out, _ = node.kubectl("top", "pod", "spin", "--containers", "--no-headers")
+    assert out.split()[:2] == ["spin", "main"], out
+
+    pod_metrics = json.loads(node.kubectl("get", "--raw", "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/hog")[1])
+    assert pod_metrics["kind"] == "PodMetrics" and pod_metrics["apiVersion"] == "metrics.k8s.io/v1beta1"
+    assert pod_metrics["metadata"]["name"] == "hog" and pod_metrics["metadata"]["namespace"] == "default"
+    assert pod_metrics["window"] and pod_metrics["timestamp"]
+    usage = pod_metrics["containers"][0]["usage"]
+    assert re.fullmatch(r"\d+n", usage["cpu"]) and re.fullmatch(r"\d+Ki", usage["memory"])
+    nodes = json.loads(node.kubectl("get", "--raw", "/apis/metrics.k8s.io/v1beta1/nodes")[1])
+    assert nodes["kind"] == "NodeMetricsList" and [n["metadata"]["name"] for n in nodes["items"]] == [NODE]
+
+    rc, _, err = node.kubectl("get", "--raw", "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/nosuch", check=False)
+    assert rc != 0 and 'podmetrics.metrics.k8s.io "default/nosuch" not found' in err, err
+
+
 SAMPLE = re.compile(r'^([a-z_]+)(\{[^}]*\})? (\S+)(?: (\d+))?$')
 
 

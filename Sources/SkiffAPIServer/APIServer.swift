@@ -112,6 +112,10 @@ public final class APIServer: Sendable {
             }
         }
         var response: Response
+        if type.group == "metrics.k8s.io" {
+            guard info.subresource.isEmpty else { throw APIError.pathNotFound() }
+            return try await metrics(&context)
+        }
         switch (info.verb, info.subresource) {
         case ("get", ""): response = try await get(&context)
         case ("list", ""): response = try await list(&context)

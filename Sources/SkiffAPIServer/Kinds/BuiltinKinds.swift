@@ -78,6 +78,10 @@ public enum BuiltinKinds {
                      verbs: ["create"]),
         ResourceType(group: "authentication.k8s.io", version: "v1", kind: "SelfSubjectReview", plural: "selfsubjectreviews", namespaced: false,
                      verbs: ["create"]),
+        // Made on request from the node agents' stats (APIServer+Metrics), never stored.
+        ResourceType(group: "metrics.k8s.io", version: "v1beta1", kind: "NodeMetrics", plural: "nodes", namespaced: false,
+                     verbs: ["get", "list"]),
+        ResourceType(group: "metrics.k8s.io", version: "v1beta1", kind: "PodMetrics", plural: "pods", verbs: ["get", "list"]),
         ResourceType(group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition", plural: "customresourcedefinitions",
                      shortNames: ["crd", "crds"], namespaced: false, categories: ["api-extensions"], subresources: ["status"],
                      strategy: CustomResourceDefinitionStrategy()),
