@@ -128,6 +128,38 @@ def test_kubectl_top_reads_the_metrics_api(node, workloads):
     assert rc != 0 and 'podmetrics.metrics.k8s.io "default/nosuch" not found' in err, err
 
 
+def test_kubectl_autoscale_scales_a_busy_deployment_up(node, workloads):
+    ns = "hpa"
+    node.kubectl("create", "namespace", ns)
+    container = {"name": "main", "image": "busybox", "imagePullPolicy": "IfNotPresent",
+                 "command": ["sh", "-c", "while :; do :; done"], "resources": {"requests": {"cpu": "100m"}}}
+    apply(node, {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "busy", "namespace": ns},
+                 "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "busy"}},
+                          "template": {"metadata": {"labels": {"app": "busy"}},
+                                       "spec": {"terminationGracePeriodSeconds": 1, "containers": [container]}}}})
+    _, out, _ = node.kubectl("autoscale", "deployment", "busy", "-n", ns, "--cpu-percent=50", "--min=1", "--max=2")
+    assert "horizontalpodautoscaler.autoscaling/busy autoscaled" in out
+    try:
+        # A busy loop uses far more than 50% of 100m: the controller (every 15 s, once the agent
+        # has a CPU rate) scales to the maximum.
+        wait_for("the Deployment scaled to 2",
+                 lambda: node.kubectl("get", "deployment", "busy", "-n", ns, "-o", "jsonpath={.spec.replicas}")[1] == "2",
+                 timeout=90, interval=1)
+        hpa = json.loads(node.kubectl("get", "hpa", "busy", "-n", ns, "-o", "json")[1])
+        assert hpa["status"]["desiredReplicas"] == 2 and hpa["status"]["lastScaleTime"]
+        current = hpa["status"]["currentMetrics"][0]["resource"]
+        assert current["name"] == "cpu" and current["current"]["averageUtilization"] > 100
+        conditions = {c["type"]: c for c in hpa["status"]["conditions"]}
+        assert conditions["AbleToScale"]["status"] == "True" and conditions["ScalingActive"]["reason"] == "ValidMetricFound"
+        _, out, _ = node.kubectl("get", "hpa", "busy", "-n", ns, "--no-headers")
+        assert re.search(r"Deployment/busy\s+cpu: \d+%/50%\s+1\s+2\s+\d", out), out
+        rescales = [e["message"] for e in json.loads(node.kubectl("get", "events", "-n", ns, "-o", "json",
+                                                                   "--field-selector", "reason=SuccessfulRescale")[1])["items"]]
+        assert "New size: 2; reason: cpu resource utilization (percentage of request) above target" in rescales, rescales
+    finally:
+        node.kubectl("delete", "namespace", ns, "--wait=false")
+
+
 SAMPLE = re.compile(r'^([a-z_]+)(\{[^}]*\})? (\S+)(?: (\d+))?$')
 
 

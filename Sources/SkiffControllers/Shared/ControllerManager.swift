@@ -30,6 +30,7 @@ public struct ControllerManager: Sendable {
         public var endpointSlices = EndpointSliceController.Configuration()
         public var disruption = DisruptionController.Configuration()
         public var podGC = PodGCController.Configuration()
+        public var horizontalPodAutoscaler = HorizontalPodAutoscalerController.Configuration()
 
         public init(rootCAPEM: String, signLegacyToken: @escaping TokensController.Signer) {
             self.rootCAPEM = rootCAPEM
@@ -85,6 +86,8 @@ public struct ControllerManager: Sendable {
             DisruptionController(configuration: c.disruption, client: client, informers: informers,
                                  events: events("controllermanager"), logger: logger),
             PodGCController(configuration: c.podGC, client: client, informers: informers, logger: logger),
+            HorizontalPodAutoscalerController(configuration: c.horizontalPodAutoscaler, client: client, informers: informers,
+                                              events: events("horizontal-pod-autoscaler"), logger: logger),
         ]
         // Last, so the collector's metadata readers share the informers the others made.
         try await collector.prepare()
@@ -121,3 +124,4 @@ extension EndpointsController: RunnableController {}
 extension EndpointSliceController: RunnableController {}
 extension DisruptionController: RunnableController {}
 extension PodGCController: RunnableController {}
+extension HorizontalPodAutoscalerController: RunnableController {}
