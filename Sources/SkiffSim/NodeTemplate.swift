@@ -5,8 +5,10 @@ public enum NodeTemplate {
     /// `10.244.<i>.0/24`, continuing into `10.245...` past 256 nodes.
     public static func podCIDRBase(_ index: Int) -> (Int, Int) { (244 + index / 256, index % 256) }
 
-    /// The node's InternalIP: `172.20.<i / 250>.<i % 250 + 2>`.
-    public static func internalIP(_ index: Int) -> String { "172.20.\(index / 250).\(index % 250 + 2)" }
+    /// The node's InternalIP: `127.20.<i / 250>.<i % 250 + 2>`, a loopback address, so that
+    /// whatever dials a simulated node's kubelet (logs, exec, the metrics API) stays on this
+    /// machine and is refused at once.
+    public static func internalIP(_ index: Int) -> String { "127.20.\(index / 250).\(index % 250 + 2)" }
 
     /// The Pod IP number `n` (1...254) of node `index`.
     public static func podIP(node index: Int, _ n: Int) -> String {

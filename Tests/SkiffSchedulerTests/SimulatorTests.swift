@@ -34,10 +34,10 @@ import Testing
             "status": ["phase": "Pending", "qosClass": "BestEffort",
                        "conditions": [["type": "PodScheduled", "status": "True", "lastTransitionTime": "2026-01-01T00:00:00Z"]]],
         ]
-        let s = PodLifecycle.runningStatus(for: pod, podIP: "10.244.0.2", hostIP: "172.20.0.2", now: "2026-01-01T00:00:05Z")
+        let s = PodLifecycle.runningStatus(for: pod, podIP: "10.244.0.2", hostIP: "127.20.0.2", now: "2026-01-01T00:00:05Z")
         #expect(s["phase"] == "Running")
         #expect(s["podIP"] == "10.244.0.2")
-        #expect(s["hostIP"] == "172.20.0.2")
+        #expect(s["hostIP"] == "127.20.0.2")
         #expect(s["startTime"] == "2026-01-01T00:00:05Z")
         #expect(s["qosClass"] == "BestEffort")
         let conditions = s["conditions"]?.array ?? []
