@@ -144,3 +144,31 @@ def test_stdin_once_closes_stdin_after_the_first_attach(node):
                        input=b"line-one\nline-two\n", capture_output=True, timeout=90)
     assert p.returncode == 0, (p.stdout, p.stderr)
     assert b"line-one\nline-two\n" in p.stdout, (p.stdout, p.stderr)
+
+
+def test_tty_container_survives_an_agent_restart(node):
+    """The agent's terminal descriptor is kept by a keeper process while it is down (as
+    containerd's shim keeps stdio), so the shell is not hung up, and a restarted agent attaches again."""
+    apply(node, shell_pod("survivor", tty=True, stdin=True))
+    running(node, "survivor")
+    term = Terminal(kubectl_cmd(node, "attach", "-it", "survivor"))
+    try:
+        term.read_until("If you don't see a command prompt, try pressing enter.")
+        term.type("echo before-$((1+1))\r")
+        term.read_until("before-2\r\n")
+    finally:
+        term.close()
+    node.kill9()
+    node.start()
+    running(node, "survivor")
+    term = Terminal(kubectl_cmd(node, "attach", "-it", "survivor"))
+    try:
+        term.read_until("If you don't see a command prompt, try pressing enter.")
+        term.type("echo hello-$((6*7))\r")
+        term.read_until("hello-42\r\n")
+    finally:
+        term.close()
+    status = node.get("pod", "survivor")["status"]["containerStatuses"][0]
+    assert status["restartCount"] == 0 and "running" in status["state"], status
+    logs = node.kubectl("logs", "survivor")[1]
+    assert "before-2" in logs and "hello-42" in logs, logs

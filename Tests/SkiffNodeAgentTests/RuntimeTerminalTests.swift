@@ -142,3 +142,15 @@ struct RuntimeTerminalTests {
         }
     }
 }
+
+struct StdioKeeperRecordTests {
+    @Test func recordRoundTrips() {
+        let r = StdioKeeper.Record(pid: 42, terminal: true, stdin: true, stdinOnce: false)
+        #expect(StdioKeeper.Record(parsing: r.text) == r)
+        var closed = r
+        closed.stdinClosed = true
+        #expect(StdioKeeper.Record(parsing: closed.text)?.stdinClosed == true)
+        #expect(StdioKeeper.Record(parsing: "terminal=1\n") == nil)
+        #expect(StdioKeeper.Record(parsing: "keeper=abc\n") == nil)
+    }
+}

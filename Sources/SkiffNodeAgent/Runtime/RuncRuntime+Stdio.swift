@@ -43,8 +43,8 @@ extension RuncRuntime {
             log.drain(timeout: 1)
             throw RuntimeError("runc create \(id): \(lastError(dir))")
         }
-        return ContainerStdio(terminal: nil, fifo: spec.stdin ? "\(dir)/stdin.fifo" : nil, heldStdin: held,
-                              stdin: spec.stdin, stdinOnce: spec.stdinOnce)
+        return ContainerStdio(bundle: dir, terminal: nil, fifo: spec.stdin ? "\(dir)/stdin.fifo" : nil, heldStdin: held,
+                              keeper: nil, stdin: spec.stdin, stdinOnce: spec.stdinOnce)
     }
 
     /// `runc create` for a container with a terminal (`process.terminal`): runc sends the
@@ -71,7 +71,29 @@ extension RuncRuntime {
             throw RuntimeError("dup terminal: \(String(cString: strerror(errno)))")
         }
         log.copy(reader, stream: "stdout")
-        return ContainerStdio(terminal: master, fifo: nil, heldStdin: nil, stdin: spec.stdin, stdinOnce: spec.stdinOnce)
+        return ContainerStdio(bundle: dir, terminal: master, fifo: nil, heldStdin: nil, keeper: nil,
+                              stdin: spec.stdin, stdinOnce: spec.stdinOnce)
+    }
+
+    /// The stdio a container adopted after an agent restart had: its terminal and its stdinOnce
+    /// writer taken back from its keeper (the terminal is also copied to `log` again), else its
+    /// stdin FIFO as it is.
+    func reclaimStdio(bundle dir: String, log: CRILogWriter) -> ContainerStdio {
+        let fifo = FileSystem.exists("\(dir)/stdin.fifo") ? "\(dir)/stdin.fifo" : nil
+        guard let record = StdioKeeper.find(bundle: dir) else {
+            return ContainerStdio(bundle: dir, terminal: nil, fifo: fifo, heldStdin: nil, keeper: nil, stdin: fifo != nil, stdinOnce: false)
+        }
+        var terminal: Int32?
+        if record.terminal, let master = StdioKeeper.take(record, descriptor: 0) {
+            let reader = fcntl(master, F_DUPFD_CLOEXEC, 0)
+            if reader >= 0 { log.copy(reader, stream: "stdout") }
+            terminal = master
+        }
+        let held = !record.terminal && record.stdinOnce && !record.stdinClosed ? StdioKeeper.take(record, descriptor: 1) : nil
+        let io = ContainerStdio(bundle: dir, terminal: terminal, fifo: fifo, heldStdin: held, keeper: record.pid,
+                                stdin: record.stdin, stdinOnce: record.stdinOnce)
+        if record.stdinClosed { io.closeStdin() }
+        return io
     }
 
     private func runThenFlag(_ args: [String], stdio: Int32, _ flag: ExitFlag) async throws -> Int32 {
@@ -85,17 +107,22 @@ extension RuncRuntime {
 /// first attached client is done with it.
 final class ContainerStdio: @unchecked Sendable {  // state guarded by `lock`
     private let lock = NSLock()
+    private let bundle: String
     private var terminal: Int32?
     private let fifo: String?
     private var heldStdin: Int32?
+    /// The `StdioKeeper` holding the terminal or the stdinOnce writer across agent restarts.
+    private var keeper: Int32?
     private let stdin: Bool
     private let stdinOnce: Bool
     private var stdinClosed = false
 
-    init(terminal: Int32?, fifo: String?, heldStdin: Int32?, stdin: Bool, stdinOnce: Bool) {
+    init(bundle: String, terminal: Int32?, fifo: String?, heldStdin: Int32?, keeper: Int32?, stdin: Bool, stdinOnce: Bool) {
+        self.bundle = bundle
         self.terminal = terminal
         self.fifo = fifo
         self.heldStdin = heldStdin
+        self.keeper = keeper
         self.stdin = stdin
         self.stdinOnce = stdinOnce
     }
@@ -120,6 +147,16 @@ final class ContainerStdio: @unchecked Sendable {  // state guarded by `lock`
         return AttachSession(output: output, stdin: input, resize: resize, stdinClosed: closed)
     }
 
+    /// Starts a `StdioKeeper` for what must outlive an agent restart (a terminal, a stdinOnce
+    /// writer) once the container's init is `container`.
+    func keep(container: Int32) {
+        lock.withLock {
+            guard keeper == nil, terminal != nil || heldStdin != nil else { return }
+            keeper = StdioKeeper.start(bundle: bundle, container: container, terminal: terminal, stdinWriter: heldStdin,
+                                       stdin: stdin, stdinOnce: stdinOnce)
+        }
+    }
+
     /// Sets the terminal's size (`TIOCSWINSZ`), while the container has one.
     func resize(width: UInt16, height: UInt16) {
         lock.withLock {
@@ -136,7 +173,14 @@ final class ContainerStdio: @unchecked Sendable {  // state guarded by `lock`
             stdinClosed = true
             if let heldStdin { close(heldStdin) }
             heldStdin = nil
-            if let terminal { Terminal.hangUp(master: terminal) }
+            if let terminal {
+                Terminal.hangUp(master: terminal)
+                StdioKeeper.recordStdinClosed(bundle: bundle)
+            } else if let pid = keeper {
+                // It holds only the stdin writer, which must close too.
+                kill(pid, SIGKILL)
+                keeper = nil
+            }
         }
     }
 
@@ -145,8 +189,10 @@ final class ContainerStdio: @unchecked Sendable {  // state guarded by `lock`
         lock.withLock {
             if let terminal { close(terminal) }
             if let heldStdin { close(heldStdin) }
+            if let keeper { kill(keeper, SIGKILL) }
             terminal = nil
             heldStdin = nil
+            keeper = nil
         }
     }
 }

@@ -64,6 +64,7 @@ public final class RuncRuntime: ContainerRuntime, @unchecked Sendable {
             io.release()
             throw RuntimeError("runc create \(id): no pid file")
         }
+        io.keep(container: pid)
         let watch = ExitWatch(pid: pid, log: log, memoryCgroup: Self.memoryCgroup(spec.cgroupsPath))
         lock.withLock {
             exits[id] = watch
@@ -102,8 +103,12 @@ public final class RuncRuntime: ContainerRuntime, @unchecked Sendable {
         for stream in ["stdout", "stderr"] where FileSystem.exists("\(dir)/\(stream).fifo") {
             log.copy(try Self.openFIFOReader("\(dir)/\(stream).fifo"), stream: stream)
         }
+        let io = reclaimStdio(bundle: dir, log: log)
         let watch = ExitWatch(pid: pid, log: log, memoryCgroup: Self.memoryCgroup(cgroupsPath))
-        lock.withLock { exits[id] = watch }
+        lock.withLock {
+            exits[id] = watch
+            stdio[id] = io
+        }
         watch.begin()
     }
 
@@ -158,7 +163,7 @@ public final class RuncRuntime: ContainerRuntime, @unchecked Sendable {
             exits[id] = nil
             return stdio.removeValue(forKey: id)
         }
-        io?.release()
+        if let io { io.release() } else { StdioKeeper.stop(bundle: dir) }
         FileSystem.removeTree(dir)
     }
 
