@@ -148,27 +148,30 @@ def test_stdin_once_closes_stdin_after_the_first_attach(node):
 
 def test_tty_container_survives_an_agent_restart(node):
     """The agent's terminal descriptor is kept by a keeper process while it is down (as
-    containerd's shim keeps stdio), so the shell is not hung up, and a restarted agent attaches again."""
+    containerd's shim keeps stdio), so the shell is not hung up, and a restarted agent attaches
+    to the same shell again (a variable set before the restart is still there)."""
     apply(node, shell_pod("survivor", tty=True, stdin=True))
     running(node, "survivor")
     term = Terminal(kubectl_cmd(node, "attach", "-it", "survivor"))
     try:
         term.read_until("If you don't see a command prompt, try pressing enter.")
-        term.type("echo before-$((1+1))\r")
+        term.type("X=kept-$((40+2)); echo before-$((1+1))\r")
         term.read_until("before-2\r\n")
     finally:
         term.close()
+    pids = [c["pid"] for c in node.containers()]
     node.kill9()
     node.start()
     running(node, "survivor")
     term = Terminal(kubectl_cmd(node, "attach", "-it", "survivor"))
     try:
         term.read_until("If you don't see a command prompt, try pressing enter.")
-        term.type("echo hello-$((6*7))\r")
-        term.read_until("hello-42\r\n")
+        term.type("echo $X hello-$((6*7))\r")
+        term.read_until("kept-42 hello-42\r\n")
     finally:
         term.close()
+    assert [c["pid"] for c in node.containers()] == pids
     status = node.get("pod", "survivor")["status"]["containerStatuses"][0]
     assert status["restartCount"] == 0 and "running" in status["state"], status
     logs = node.kubectl("logs", "survivor")[1]
-    assert "before-2" in logs and "hello-42" in logs, logs
+    assert "before-2" in logs and "kept-42 hello-42" in logs, logs
