@@ -208,11 +208,4 @@ enum Terminal {
         _ = ioctl(peer, TIOCVHANGUP)
         close(peer)
     }
-
-    /// The terminal's size (`TIOCGWINSZ`) as (columns, rows).
-    static func size(_ fd: Int32) -> (UInt16, UInt16)? {
-        var ws = winsize()
-        guard ioctl(fd, UInt(TIOCGWINSZ), &ws) == 0 else { return nil }
-        return (ws.ws_col, ws.ws_row)
-    }
 }

@@ -117,11 +117,8 @@ public final class RuncRuntime: ContainerRuntime, @unchecked Sendable {
     /// `stdinClosed`). With a terminal, output is the terminal's (all "stdout") and `resize`
     /// sets its size.
     public func attach(id: String, stdin: Bool) throws -> AttachSession {
-        guard let watch = lock.withLock({ exits[id] }) else { throw RuntimeError("container \(id) is not running") }
-        guard let io = lock.withLock({ stdio[id] }) else {
-            // Adopted after an agent restart: its stdin FIFO, when it has one.
-            return AttachSession(output: watch.log.subscribe(), stdin: stdin ? Self.openStdinFIFO("\(bundle(id))/stdin.fifo") : nil)
-        }
+        let (watch, io) = lock.withLock { (exits[id], stdio[id]) }
+        guard let watch, let io else { throw RuntimeError("container \(id) is not running") }
         return io.attach(output: watch.log.subscribe(), stdin: stdin)
     }
 
