@@ -114,8 +114,8 @@ public final class RuncRuntime: ContainerRuntime, @unchecked Sendable {
 
     /// The running container's output from now on and, when it was created with `stdin` and
     /// `stdin` is asked for, a descriptor writing to its stdin (the holder closes it, then calls
-    /// `stdinClosed`). With a terminal, output is the terminal's (all "stdout") and `resize`
-    /// sets its size.
+    /// the session's `closedStdin()`). With a terminal, output is the terminal's (all "stdout")
+    /// and the session's `resize` sets its size.
     public func attach(id: String, stdin: Bool) throws -> AttachSession {
         let (watch, io) = lock.withLock { (exits[id], stdio[id]) }
         guard let watch, let io else { throw RuntimeError("container \(id) is not running") }
