@@ -43,6 +43,15 @@ int skiff_pidfd_open(pid_t pid) {
     return fd < 0 ? -errno : (int)fd;
 }
 
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+
+int skiff_pidfd_getfd(int pidfd, int targetfd) {
+    long fd = syscall(SYS_pidfd_getfd, pidfd, targetfd, 0);
+    return fd < 0 ? -errno : (int)fd;
+}
+
 int skiff_epoll_create(void) {
     int fd = epoll_create1(EPOLL_CLOEXEC);
     return fd < 0 ? -errno : fd;

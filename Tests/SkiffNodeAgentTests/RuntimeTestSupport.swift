@@ -5,7 +5,7 @@ import Glibc
 /// A busybox root filesystem and a runc runtime in a temporary directory.
 final class RuntimeFixture: @unchecked Sendable {
     static let busybox = "/bin/busybox"
-    static let applets = ["sh", "sleep", "cat", "env", "echo", "hostname", "readlink", "true", "dd", "tail", "head", "ls", "id"]
+    static let applets = ["sh", "sleep", "cat", "env", "echo", "hostname", "readlink", "true", "dd", "tail", "head", "ls", "id", "stty"]
 
     /// Why the runtime tests cannot run here, or nil when they can.
     static var unavailable: String? {
@@ -97,7 +97,9 @@ final class RuntimeFixture: @unchecked Sendable {
     }
 
     func logLines(_ name: String) -> [String] {
-        (try? String(contentsOfFile: logPath(name), encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
+        // Split on the scalar: "\r\n" (a terminal's line end) is one Character.
+        let text = (try? String(contentsOfFile: logPath(name), encoding: .utf8)) ?? ""
+        return text.unicodeScalars.split(separator: "\n").map { String(String.UnicodeScalarView($0)) }
     }
 
     /// The message parts of CRI log lines of one stream.

@@ -12,6 +12,9 @@ pid_t skiff_spawn(const char *path, char *const argv[], char *const envp[], int 
 /// pidfd_open(pid, 0): a descriptor that polls readable once the process has exited (also a
 /// process that is not a child). Returns it, or -errno.
 int skiff_pidfd_open(pid_t pid);
+/// pidfd_getfd(pidfd, targetfd, 0): a close-on-exec duplicate of another process's descriptor.
+/// Returns it, or -errno.
+int skiff_pidfd_getfd(int pidfd, int targetfd);
 /// epoll_create1(EPOLL_CLOEXEC). Returns the descriptor, or -errno.
 int skiff_epoll_create(void);
 /// Adds `fd` to the epoll set for reading, with `fd` itself as the event's data. 0 or -errno.

@@ -76,6 +76,10 @@ extension NodeAgent {
 extension NodeAgent {
     /// `kubectl attach`: the running container's output, and its stdin when the container has
     /// `stdin: true` and the client asked for it.
+    ///
+    /// As the kubelet, whether the session is on a terminal follows the container's `tty`, not
+    /// the request (a process cannot gain or lose its terminal once started): kubectl itself
+    /// drops `-t` for a container without one and forces it for a container with one.
     public func attach(namespace: String, pod: String, container: String, stdin: Bool, tty: Bool) async throws -> AttachSession {
         guard let w = worker(namespace: namespace, pod: pod), await w.hasContainer(container) else {
             throw KubeletStreamingError.notFound("pod \"\(pod)\" container \"\(container)\" not found")
@@ -83,10 +87,6 @@ extension NodeAgent {
         guard let id = await w.runningID(container) else {
             throw KubeletStreamingError(status: 500, "container not found (\"\(container)\")")
         }
-        // Containers run without a terminal here, so one cannot be attached to.
-        if tty { throw KubeletStreamingError.badRequest("tty attach is not supported: container \"\(container)\" has no terminal") }
-        let attached = try runtime.attach(id: id)
-        if !stdin, let fd = attached.stdin { close(fd) }
-        return AttachSession(output: attached.output, stdin: stdin ? attached.stdin : nil)
+        return try runtime.attach(id: id, stdin: stdin)
     }
 }

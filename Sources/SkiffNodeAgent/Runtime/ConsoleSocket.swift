@@ -59,7 +59,8 @@ final class ConsoleSocket: @unchecked Sendable {
                     msg.msg_iovlen = 1
                     msg.msg_control = controlPtr.baseAddress
                     msg.msg_controllen = controlPtr.count
-                    return recvmsg(conn, &msg, 0)
+                    // MSG_CMSG_CLOEXEC: the terminal never leaks into a process spawned meanwhile.
+                    return recvmsg(conn, &msg, Int32(MSG_CMSG_CLOEXEC))
                 }
             }
         }

@@ -81,6 +81,12 @@ public struct ContainerSpec: Sendable, Hashable {
     /// `stdin: true`: the container's stdin is a FIFO the agent keeps, for `kubectl attach -i`
     /// (else `/dev/null`).
     public var stdin: Bool = false
+    /// `stdinOnce: true` (with `stdin`): the container's stdin is closed once the first attached
+    /// client closes its stdin, as the kubelet does.
+    public var stdinOnce: Bool = false
+    /// `tty: true`: the container runs on a terminal (OCI `process.terminal`); its stdin and
+    /// output are the terminal's, and its output is logged as stdout.
+    public var tty: Bool = false
 
     public init(name: String, args: [String]) {
         self.name = name
@@ -137,6 +143,8 @@ extension ContainerSpec {
         guard !args.isEmpty else { throw ContainerSpecError("no command specified for container \(containerName)") }
         var spec = ContainerSpec(name: containerName, args: args)
         spec.stdin = c["stdin"]?.bool ?? false
+        spec.stdinOnce = spec.stdin && (c["stdinOnce"]?.bool ?? false)
+        spec.tty = c["tty"]?.bool ?? false
 
         var merged: [(String, String)] = image.env.map { kv in
             let parts = kv.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -146,6 +154,8 @@ extension ContainerSpec {
             if let i = merged.firstIndex(where: { $0.0 == k }) { merged[i].1 = v } else { merged.append((k, v)) }
         }
         if !merged.contains(where: { $0.0 == "PATH" }) { merged.insert(("PATH", defaultPath), at: 0) }
+        // As containerd's WithTTY: a terminal comes with TERM=xterm.
+        if spec.tty && !merged.contains(where: { $0.0 == "TERM" }) { merged.append(("TERM", "xterm")) }
         spec.env = merged.map { "\($0.0)=\($0.1)" }
 
         if let wd = c["workingDir"]?.string, !wd.isEmpty { spec.workingDir = wd }

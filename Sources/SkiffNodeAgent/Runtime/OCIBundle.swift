@@ -6,7 +6,7 @@ public enum OCIBundle {
     /// The config.json for `spec` with its root filesystem at `rootfs`.
     public static func config(for spec: ContainerSpec, rootfs: String) -> JSON {
         var process: JSON = .object([
-            "terminal": .bool(false),
+            "terminal": .bool(spec.tty),
             "user": .object(["uid": .int(Int64(spec.uid)), "gid": .int(Int64(spec.gid))]),
             "args": .array(spec.args.map(JSON.string)),
             "env": .array(spec.env.map(JSON.string)),

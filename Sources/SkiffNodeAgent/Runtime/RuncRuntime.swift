@@ -16,6 +16,8 @@ public final class RuncRuntime: ContainerRuntime, @unchecked Sendable {
     public let minOOMScoreAdj: Int
     private let lock = NSLock()
     private var exits: [String: ExitWatch] = [:]
+    /// What the agent holds of each container's stdin (its terminal, or its stdin FIFO).
+    private var stdio: [String: ContainerStdio] = [:]
 
     public init(dataDir: String, runcPath: String? = nil) throws {
         guard let path = runcPath ?? Self.findOnPath("runc") else { throw RuntimeError("runc not found on PATH") }
@@ -56,36 +58,18 @@ public final class RuncRuntime: ContainerRuntime, @unchecked Sendable {
         spec.oomScoreAdj = max(spec.oomScoreAdj, minOOMScoreAdj)
         try OCIBundle.write(spec, rootfs: rootfs, bundle: dir)
         let log = try CRILogWriter(path: logPath)
-        // stdout and stderr are FIFOs in the bundle rather than pipes: the container holds them
-        // open read-write, so it never gets SIGPIPE while the agent restarts (its output waits in
-        // the FIFO), and a restarted agent reopens them to go on copying (`adopt`).
-        var readers: [Int32] = [], writers: [Int32] = []
-        for stream in ["stdout", "stderr"] {
-            let (r, w) = try Self.makeFIFO("\(dir)/\(stream).fifo")
-            readers.append(r)
-            writers.append(w)
-        }
-        // With `stdin: true` the container reads a FIFO it holds open read-write (never EOF, as
-        // the kubelet's stdin without stdinOnce); `attach` writes into it.
-        let devNull = spec.stdin ? try Self.makeFIFO("\(dir)/stdin.fifo") : (open("/dev/null", O_RDONLY | O_CLOEXEC), -1)
-        if devNull.1 >= 0 { close(devNull.0) }
-        let stdinFD = spec.stdin ? devNull.1 : devNull.0
-        let args = ["--log", "\(dir)/runc.log", "--log-format", "json",
-                    "create", "--bundle", dir, "--pid-file", "\(dir)/pid", id]
-        let status = try await run(args, stdin: stdinFD, stdout: writers[0], stderr: writers[1])
-        close(stdinFD)
-        for w in writers { close(w) }
-        log.copy(readers[0], stream: "stdout")
-        log.copy(readers[1], stream: "stderr")
-        guard status == 0 else {
-            log.drain(timeout: 1)
-            throw RuntimeError("runc create \(id): \(lastError(dir))")
-        }
+        let io = spec.tty ? try await createOnTerminal(id: id, bundle: dir, log: log, spec: spec)
+                          : try await createOnFIFOs(id: id, bundle: dir, log: log, spec: spec)
         guard let pidText = FileSystem.read("\(dir)/pid"), let pid = Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            io.release()
             throw RuntimeError("runc create \(id): no pid file")
         }
+        io.keep(container: pid)
         let watch = ExitWatch(pid: pid, log: log, memoryCgroup: Self.memoryCgroup(spec.cgroupsPath))
-        lock.withLock { exits[id] = watch }
+        lock.withLock {
+            exits[id] = watch
+            stdio[id] = io
+        }
         watch.begin()
     }
 
@@ -119,25 +103,33 @@ public final class RuncRuntime: ContainerRuntime, @unchecked Sendable {
         for stream in ["stdout", "stderr"] where FileSystem.exists("\(dir)/\(stream).fifo") {
             log.copy(try Self.openFIFOReader("\(dir)/\(stream).fifo"), stream: stream)
         }
+        let io = reclaimStdio(bundle: dir, log: log)
         let watch = ExitWatch(pid: pid, log: log, memoryCgroup: Self.memoryCgroup(cgroupsPath))
-        lock.withLock { exits[id] = watch }
+        lock.withLock {
+            exits[id] = watch
+            stdio[id] = io
+        }
         watch.begin()
     }
 
-    /// The running container's output from now on and, when it was created with `stdin`, a
-    /// descriptor writing to its stdin (the caller closes it).
-    public func attach(id: String) throws -> (output: AsyncStream<(String, [UInt8])>, stdin: Int32?) {
-        guard let watch = lock.withLock({ exits[id] }) else { throw RuntimeError("container \(id) is not running") }
-        let path = "\(bundle(id))/stdin.fifo"
-        var stdin: Int32?
-        if FileSystem.exists(path) {
-            let fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
-            if fd >= 0 {
-                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
-                stdin = fd
-            }
-        }
-        return (watch.log.subscribe(), stdin)
+    /// The running container's output from now on and, when it was created with `stdin` and
+    /// `stdin` is asked for, a descriptor writing to its stdin (the holder closes it, then calls
+    /// the session's `closedStdin()`). With a terminal, output is the terminal's (all "stdout")
+    /// and the session's `resize` sets its size.
+    public func attach(id: String, stdin: Bool) throws -> AttachSession {
+        let (watch, io) = lock.withLock { (exits[id], stdio[id]) }
+        guard let watch, let io else { throw RuntimeError("container \(id) is not running") }
+        return io.attach(output: watch.log.subscribe(), stdin: stdin)
+    }
+
+    /// Opens a FIFO's write end without waiting for a reader (nil when it is missing or no
+    /// process reads it), then makes writes block.
+    static func openStdinFIFO(_ path: String) -> Int32? {
+        guard FileSystem.exists(path) else { return nil }
+        let fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        return fd
     }
 
     public func start(id: String) async throws {
@@ -164,7 +156,11 @@ public final class RuncRuntime: ContainerRuntime, @unchecked Sendable {
         if FileSystem.exists("\(stateRoot)/\(id)") {
             _ = try await runc(["delete", "--force", id])
         }
-        lock.withLock { exits[id] = nil }
+        let io = lock.withLock {
+            exits[id] = nil
+            return stdio.removeValue(forKey: id)
+        }
+        if let io { io.release() } else { StdioKeeper.stop(bundle: dir) }
         FileSystem.removeTree(dir)
     }
 

@@ -40,8 +40,15 @@ enum FileDescriptorIO {
 final class PipeWriter: Sendable {
     private let fd: Int32
     private let queue = DispatchQueue(label: "skiff.exec.stdin")
+    private let onClose: (@Sendable () -> Void)?
 
-    init(fd: Int32) { self.fd = fd }
+    convenience init(fd: Int32) { self.init(fd: fd, onClose: nil) }
+
+    /// `onClose` runs once, right after the descriptor is closed.
+    init(fd: Int32, onClose: (@Sendable () -> Void)?) {
+        self.fd = fd
+        self.onClose = onClose
+    }
 
     func write(_ bytes: [UInt8]) {
         let fd = self.fd
@@ -51,11 +58,12 @@ final class PipeWriter: Sendable {
     /// Closes the pipe once earlier writes are done; later calls do nothing.
     func close() {
         let fd = self.fd
-        let closed = self.closed
+        let closed = self.closed, onClose = self.onClose
         queue.async {
             if closed.value { return }
             closed.value = true
             Glibc.close(fd)
+            onClose?()
         }
     }
 

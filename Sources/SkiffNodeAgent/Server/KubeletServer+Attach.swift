@@ -6,7 +6,8 @@ extension KubeletServer {
     /// Runs one `attach` over an upgraded WebSocket (the channel protocol `exec` uses): the
     /// container's output from now on goes out on stdout and stderr, the client's stdin messages
     /// go to the container's stdin, and once the container's output ends (it exited) a `Success`
-    /// status goes on the error channel, as the kubelet does.
+    /// status goes on the error channel, as the kubelet does. Resize messages set the size of the
+    /// container's terminal, when it has one.
     func serveAttach(_ channel: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, _ r: ExecRequest, _ proto: StreamProtocol) async {
         let backend = self.backend
         let logger = self.logger
@@ -21,7 +22,7 @@ extension KubeletServer {
                     return
                 }
                 logger.debug("attach started", metadata: ["k8s.namespace": "\(r.namespace)", "k8s.name": "\(r.pod)", "container": "\(r.container)"])
-                let stdin = session.stdin.map(PipeWriter.init)
+                let stdin = session.stdin.map { PipeWriter(fd: $0, onClose: { session.closedStdin() }) }
                 let (frames, out) = AsyncStream<WebSocketFrame>.makeStream()
                 out.yield(Self.frame(r.stdout ? .stdout : r.stderr ? .stderr : .error, []))
                 await withTaskGroup(of: Void.self) { group in
@@ -33,7 +34,8 @@ extension KubeletServer {
                                     switch proto.decode(Array(frame.unmaskedData.readableBytesView)) {
                                     case .stdin(let data): if r.stdin { stdin?.write(data) }
                                     case .close(let ch): if ch == .stdin { stdin?.close() }
-                                    case .resize, .ignored: break
+                                    case .resize(let w, let h): session.resize(width: w, height: h)
+                                    case .ignored: break
                                     }
                                 case .ping: out.yield(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData))
                                 case .connectionClose: out.finish(); return

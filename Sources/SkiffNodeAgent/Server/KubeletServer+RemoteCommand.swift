@@ -25,7 +25,7 @@ extension KubeletServer {
                     var streams: [String: UInt32] = [:]
                     var stdin: PipeWriter?
                     var resize: [UInt8] = []
-                    var session: ExecSession?
+                    var resizeTerminal: (@Sendable (UInt16, UInt16) -> Void)?
                     var started = false
                     reading: do {
                         for try await buffer in inbound {
@@ -47,12 +47,13 @@ extension KubeletServer {
                                     do {
                                         if attach {
                                             let a = try await backend.attach(namespace: r.namespace, pod: r.pod, container: r.container, stdin: r.stdin, tty: r.tty)
-                                            stdin = a.stdin.map(PipeWriter.init)
+                                            stdin = a.stdin.map { PipeWriter(fd: $0, onClose: { a.closedStdin() }) }
+                                            resizeTerminal = { a.resize(width: $0, height: $1) }
                                             group.addTask { await Self.pumpAttach(a, io, r, out) }
                                         } else {
                                             let s = try await backend.exec(namespace: r.namespace, pod: r.pod, container: r.container, command: r.command,
                                                                            tty: r.tty, stdin: r.stdin)
-                                            session = s
+                                            resizeTerminal = { s.resize(width: $0, height: $1) }
                                             stdin = s.stdin.map(PipeWriter.init)
                                             group.addTask { await Self.pumpExec(s, io, r, out) }
                                         }
@@ -73,7 +74,7 @@ extension KubeletServer {
                                         let object = Array(resize[...end])
                                         resize.removeSubrange(...end)
                                         if case .resize(let w, let h) = StreamProtocol.v4.decode([StreamProtocol.Channel.resize.rawValue] + object) {
-                                            session?.resize(width: w, height: h)
+                                            resizeTerminal?(w, h)
                                         }
                                     }
                                 case .ping(let id):
