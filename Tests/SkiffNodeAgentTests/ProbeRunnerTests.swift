@@ -8,16 +8,8 @@ struct ProbeRunnerTests {
     /// A TCP listener on 127.0.0.1 (an ephemeral port); each accepted connection gets `reply`
     /// (nil: closed at once) after its request is read. Closed at the end of `body`.
     static func withListener<T>(reply: String?, _ body: (Int) async throws -> T) async throws -> T {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (fd, port) = silentListener()
         #expect(fd >= 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        listen(fd, 16)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        let port = Int(UInt16(bigEndian: addr.sin_port))
         // The thread ends before the descriptor is closed: a thread still calling accept on a
         // closed (and reused) descriptor number would take another test's connections.
         let finished = DispatchSemaphore(value: 0)
