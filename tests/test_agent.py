@@ -436,6 +436,25 @@ def test_agent_restart_keeps_running_containers(node):
     assert leftovers(node, uid) == []
 
 
+def test_a_container_gone_while_the_agent_was_down_counts_as_a_restart(node):
+    apply(node, pod("vanish", ["sleep", "3600"], grace=1))
+    p = wait_for("vanish Running", lambda: (lambda p: p if p["status"].get("phase") == "Running" else None)(node.get("pod", "vanish")))
+    cid = container_status(p)["containerID"][len("runc://"):]
+    node.kill9()
+    # The container dies while no agent watches it (its exit code is then nobody's to read).
+    node.runc("kill", cid, "KILL")
+    wait_for("vanish stopped", lambda: json.loads(node.runc("state", cid).stdout)["status"] == "stopped" or None)
+    node.start()
+    # As the kubelet reports a container it cannot find: terminated, ContainerStatusUnknown,
+    # 137; then restartPolicy Always runs it again, and the restart is counted.
+    cs = wait_for("vanish restarted", lambda: (lambda c: c if c["restartCount"] == 1 and "running" in c["state"] else None)(
+        container_status(node.get("pod", "vanish"))), timeout=60)
+    last = cs["lastState"]["terminated"]
+    assert last["reason"] == "ContainerStatusUnknown" and last["exitCode"] == 137, last
+    assert last["containerID"] == "runc://" + cid and cs["containerID"] != "runc://" + cid
+    node.kubectl("delete", "pod", "vanish", "--grace-period=1")
+
+
 class SplitNode(Node):
     """`skiff server` and a separate `skiff agent` joining it, both in the test's namespace."""
 

@@ -17,15 +17,19 @@ public final class APIServer: Sendable {
         public var serviceAccountAdmission: Bool
         /// How `pods/log`, `pods/exec` and `nodes/proxy` reach node agents.
         public var kubelet: KubeletClientConfiguration
+        /// Authorize every request with RBAC (`--authorization-mode=RBAC`); off: any
+        /// authenticated user may do anything. Off unless turned on.
+        public var rbac: Bool
 
         public init(version: VersionInfo = .current, authenticator: TokenAuthenticator,
                     serviceAccountTokens: ServiceAccountTokens? = nil, serviceAccountAdmission: Bool = false,
-                    kubelet: KubeletClientConfiguration = .default) {
+                    kubelet: KubeletClientConfiguration = .default, rbac: Bool = false) {
             self.version = version
             self.authenticator = authenticator
             self.serviceAccountTokens = serviceAccountTokens
             self.serviceAccountAdmission = serviceAccountAdmission
             self.kubelet = kubelet
+            self.rbac = rbac
         }
     }
 
@@ -58,13 +62,13 @@ public final class APIServer: Sendable {
         request.user = user
         let info = RequestInfo(method: request.method, path: request.path, query: request.query)
         do {
+            request.user = try await impersonate(request)
             if !info.isResourceRequest {
                 return try await handleNonResource(request, info)
             }
-            if request.user.isAnonymous {
-                throw APIError.forbidden(GroupResource(group: info.group, resource: info.resource), info.name,
-                                         "User \"system:anonymous\" cannot \(info.verb) resource \"\(info.resource)\" in API group \"\(info.group)\"" + (info.namespace.isEmpty ? " at the cluster scope" : " in the namespace \"\(info.namespace)\""))
-            }
+            try await authorize(AuthorizationAttributes(user: request.user, verb: info.verb, isResourceRequest: true, group: info.group,
+                                                        resource: info.resource, subresource: info.subresource,
+                                                        namespace: info.namespace, name: info.name))
             return try await handleResource(request, info)
         } catch let error as APIError {
             return .error(error)
@@ -83,9 +87,8 @@ public final class APIServer: Sendable {
         default:
             break
         }
-        if request.user.isAnonymous {
-            throw APIError(code: 403, reason: "Forbidden", message: "forbidden: User \"system:anonymous\" cannot get path \"\(request.path)\"")
-        }
+        try await authorize(AuthorizationAttributes(user: request.user, verb: request.method.rawValue.lowercased(), isResourceRequest: false,
+                                                    path: request.path))
         switch segs.first {
         case "api", "apis":
             return try discovery(request, segs)
@@ -120,7 +123,8 @@ public final class APIServer: Sendable {
         case ("get", ""): response = try await get(&context)
         case ("list", ""): response = try await list(&context)
         case ("watch", ""): response = try await watch(&context)
-        case ("create", "") where type.group == "authentication.k8s.io": response = try await review(&context)
+        case ("create", "") where type.group == "authentication.k8s.io" || type.group == "authorization.k8s.io":
+            response = try await review(&context)
         case ("create", ""): response = try await create(&context)
         case ("update", ""), ("update", "status"): response = try await update(&context)
         case ("patch", ""), ("patch", "status"): response = try await patch(&context)

@@ -39,7 +39,8 @@ struct ControlPlane {
         let api = APIServer(configuration: .init(authenticator: TokenAuthenticator(tokens: [token: admin]),
                                                  serviceAccountTokens: serviceAccountTokens, serviceAccountAdmission: true,
                                                  kubelet: try KubeletClientConfiguration(caCertificatePEM: pki.caCertificatePEM,
-                                                                                         bearerToken: kubeletToken)),
+                                                                                         bearerToken: kubeletToken),
+                                                 rbac: options.authorizationMode == .rbac),
                             registry: registry, store: store, logger: logger)
         let tls = try NIOSSLContext(configuration: .makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(pki.servingCertificatePEM.utf8)).map { .certificate($0) },
@@ -60,6 +61,7 @@ struct ControlPlane {
                 try await http.run { port in logger.info("API server listening", metadata: ["address": "\(options.bindAddress):\(port)"]) }
             }
             try await Bootstrap.ensureNamespaces(store: store, registry: registry)
+            try await BootstrapPolicy.ensure(store: store, registry: registry)
             let advertise = hosts.first { Allocator.parseIPv4($0) != nil && !$0.hasPrefix("127.") } ?? "127.0.0.1"
             try await Bootstrap.ensureKubernetesService(store: store, address: advertise, port: options.port)
             api.markReady()

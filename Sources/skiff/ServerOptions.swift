@@ -18,6 +18,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "The issuer (`iss`) of ServiceAccount tokens, also their default audience.")
     var serviceAccountIssuer = "https://kubernetes.default.svc.cluster.local"
 
+    @Option(help: "How requests are authorized: RBAC (Roles and bindings decide; system:masters may do anything) or AlwaysAllow (any authenticated user may do anything).")
+    var authorizationMode: AuthorizationMode = .rbac
+
     // BEGIN cluster controller flags
     @Option(help: "How often the node lifecycle controller checks node health (Go duration).")
     var nodeMonitorPeriod = DurationArgument(.seconds(5))
@@ -33,6 +36,11 @@ struct ServerOptions: ParsableArguments {
     // END cluster controller flags
 
     var resolvedDataDir: String { dataDir ?? DataDir.default }
+}
+
+enum AuthorizationMode: String, ExpressibleByArgument, CaseIterable {
+    case rbac = "RBAC"
+    case alwaysAllow = "AlwaysAllow"
 }
 
 /// Where Skiff keeps its state unless `--data-dir` says otherwise.

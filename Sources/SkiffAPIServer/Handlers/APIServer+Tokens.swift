@@ -135,6 +135,8 @@ extension APIServer {
                     result["status"] = ["user": [:], "error": .string("[invalid bearer token, \(error)]")]
                 }
             }
+        case "SelfSubjectAccessReview", "SubjectAccessReview", "LocalSubjectAccessReview":
+            result["status"] = try await accessReview(body, kind: c.type.kind, namespace: c.namespace, requester: c.request.user)
         default:
             throw APIError.pathNotFound()
         }

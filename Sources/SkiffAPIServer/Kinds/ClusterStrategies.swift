@@ -153,3 +153,13 @@ struct CreatedAtStrategy: Strategy {
 func col(_ column: TableColumn, _ cell: @escaping @Sendable (JSON) -> JSON) -> (TableColumn, @Sendable (JSON) -> JSON) {
     (column, cell)
 }
+
+/// Roles, ClusterRoles and their bindings: named with any path segment (`system:discovery`), as
+/// kube-apiserver's `ValidateRBACName` allows; their table is `table`'s.
+struct RBACStrategy: Strategy {
+    let table: any Strategy
+
+    var columns: [TableColumn] { table.columns }
+    func cells(_ o: JSON) -> [JSON] { table.cells(o) }
+    func validateName(_ name: String) -> [String] { [] }
+}

@@ -171,10 +171,24 @@ extension PodWorker {
                     $0.state = .running(startedAt: startedAt)
                     $0.containerID = id
                     $0.restartCount = max($0.restartCount, found.attempt)
+                    $0.runningSince = nil
                 }
                 resetProbes(kind, i)
                 publish()
                 logger.info("container adopted", metadata: ["container": "\(cname)", "id": "\(id)"])
+            } else if let since = record(kind, i).runningSince {
+                // It ran when the previous agent stopped and is gone now: as the kubelet reports a
+                // container it cannot find, terminated with ContainerStatusUnknown (exit code
+                // unknown: 137); then the restart policy decides, with the restart counted.
+                let now = Timestamp.now()
+                change(kind, i) { $0.runningSince = nil }
+                let t = ContainerRecord.Termination(exitCode: 137, reason: "ContainerStatusUnknown",
+                                                    message: "The container could not be located when the node agent restarted",
+                                                    startedAt: since, finishedAt: now, containerID: record(kind, i).containerID)
+                logger.info("container gone after restart", metadata: ["container": "\(cname)"])
+                if let done = exited(kind, i, t, ranFor: now - since, crash: &crash) { return done }
+                await restartAfterBackoff(kind, i)
+                continue
             } else {
                 switch await start(kind, i) {
                 case .started(let cid, let at):
