@@ -2,6 +2,7 @@
 with kube-apiserver's Forbidden messages; `kubectl auth can-i` (SelfSubjectAccessReview,
 impersonation with --as); the bootstrap ClusterRoles and bindings."""
 import json
+import time
 
 from test_tokens import create_token, token_kubeconfig
 
@@ -80,3 +81,29 @@ def test_bootstrap_roles_and_bindings_exist(kubectl):
         "spec": {"user": "system:anonymous", "groups": ["system:unauthenticated"],
                  "resourceAttributes": {"verb": "list", "resource": "pods", "namespace": "default"}}}))[1])
     assert denied["status"]["allowed"] is False
+
+
+def test_a_role_labelled_aggregate_to_view_joins_view(kubectl, ns):
+    kubectl("create", "serviceaccount", "viewer", "-n", ns)
+    sa = f"system:serviceaccount:{ns}:viewer"
+    kubectl("create", "rolebinding", "viewer", "-n", ns, "--clusterrole=view", f"--serviceaccount={ns}:viewer")
+    rc, out, _ = kubectl("auth", "can-i", "list", "leases.coordination.k8s.io", "-n", ns, f"--as={sa}", check=False)
+    assert (rc, out.strip()) == (1, "no")
+    name = f"leases-view-{ns}"
+    kubectl("apply", "-f", "-", input=json.dumps({
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+        "metadata": {"name": name, "labels": {"rbac.authorization.k8s.io/aggregate-to-view": "true"}},
+        "rules": [{"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["get", "list", "watch"]}]}))
+    try:
+        # The clusterrole-aggregation controller adds its rules to view (and so to edit and admin).
+        def allowed():
+            rc, out, _ = kubectl("auth", "can-i", "list", "leases.coordination.k8s.io", "-n", ns, f"--as={sa}", check=False)
+            return rc == 0 and out.strip() == "yes"
+        deadline = time.time() + 20
+        while not allowed():
+            assert time.time() < deadline, "view never gathered the aggregated rule"
+            time.sleep(0.2)
+        admin = kubectl.json("clusterrole", "admin")
+        assert {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["get", "list", "watch"]} in admin["rules"]
+    finally:
+        kubectl("delete", "clusterrole", name)

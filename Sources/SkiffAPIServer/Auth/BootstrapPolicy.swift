@@ -60,15 +60,24 @@ public enum BootstrapPolicy {
                                  "/version", "/version/"]
     static let publicPaths = ["/healthz", "/livez", "/readyz", "/version", "/version/"]
 
-    public static let clusterRoles: [(name: String, rules: [JSON])] = [
-        ("cluster-admin", [rule(["*"], ["*"], ["*"]), paths(["*"], ["*"])]),
-        ("admin", adminRules),
-        ("edit", editRules),
-        ("view", viewRules),
-        ("system:discovery", [paths(discoveryPaths)]),
-        ("system:public-info-viewer", [paths(publicPaths)]),
+    static func aggregateTo(_ role: String) -> (key: String, value: String) { ("rbac.authorization.k8s.io/aggregate-to-\(role)", "true") }
+
+    /// Name, rules, extra labels, and the label an aggregated role gathers (`aggregationRule`).
+    /// As in Kubernetes, `view` is aggregated into `edit` and `edit` into `admin`, and each
+    /// gathers the `system:aggregate-to-*` role holding its own rules; the aggregated roles are
+    /// created with their rules already filled in.
+    public static let clusterRoles: [(name: String, rules: [JSON], labels: [(key: String, value: String)], aggregates: String?)] = [
+        ("cluster-admin", [rule(["*"], ["*"], ["*"]), paths(["*"], ["*"])], [], nil),
+        ("admin", adminRules, [], "admin"),
+        ("edit", editRules, [aggregateTo("admin")], "edit"),
+        ("view", viewRules, [aggregateTo("edit")], "view"),
+        ("system:aggregate-to-admin", Array(adminRules.dropFirst(editRules.count)), [aggregateTo("admin")], nil),
+        ("system:aggregate-to-edit", Array(editRules.dropFirst(viewRules.count)), [aggregateTo("edit")], nil),
+        ("system:aggregate-to-view", viewRules, [aggregateTo("view")], nil),
+        ("system:discovery", [paths(discoveryPaths)], [], nil),
+        ("system:public-info-viewer", [paths(publicPaths)], [], nil),
         ("system:basic-user", [rule(["authorization.k8s.io"], ["selfsubjectaccessreviews", "selfsubjectrulesreviews"], ["create"]),
-                               rule(["authentication.k8s.io"], ["selfsubjectreviews"], ["create"])]),
+                               rule(["authentication.k8s.io"], ["selfsubjectreviews"], ["create"])], [], nil),
     ]
 
     /// (binding and role name, the groups it binds)
@@ -86,10 +95,16 @@ public enum BootstrapPolicy {
     public static func ensure(store: ResourceStore, registry: Registry) async throws {
         guard let roles = registry.lookup(GroupResource(group: "rbac.authorization.k8s.io", resource: "clusterroles")),
               let bindings = registry.lookup(GroupResource(group: "rbac.authorization.k8s.io", resource: "clusterrolebindings")) else { return }
-        for (name, rules) in clusterRoles {
-            try await createIfMissing(store, roles, ["apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-                                                     "metadata": ["name": .string(name), "labels": labels, "annotations": annotations],
-                                                     "rules": .array(rules)])
+        for (name, rules, extraLabels, aggregates) in clusterRoles {
+            var roleLabels = labels
+            for (k, v) in extraLabels { roleLabels[k] = .string(v) }
+            var role: JSON = ["apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                              "metadata": ["name": .string(name), "labels": roleLabels, "annotations": annotations], "rules": .array(rules)]
+            if let aggregates {
+                let (k, v) = aggregateTo(aggregates)
+                role["aggregationRule"] = ["clusterRoleSelectors": [["matchLabels": [k: .string(v)]]]]
+            }
+            try await createIfMissing(store, roles, role)
         }
         for (name, groups) in clusterRoleBindings {
             let subjects: [JSON] = groups.map { ["apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": .string($0)] }

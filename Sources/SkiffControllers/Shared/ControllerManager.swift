@@ -31,6 +31,7 @@ public struct ControllerManager: Sendable {
         public var disruption = DisruptionController.Configuration()
         public var podGC = PodGCController.Configuration()
         public var horizontalPodAutoscaler = HorizontalPodAutoscalerController.Configuration()
+        public var clusterRoleAggregation = ClusterRoleAggregationController.Configuration()
 
         public init(rootCAPEM: String, signLegacyToken: @escaping TokensController.Signer) {
             self.rootCAPEM = rootCAPEM
@@ -88,6 +89,7 @@ public struct ControllerManager: Sendable {
             PodGCController(configuration: c.podGC, client: client, informers: informers, logger: logger),
             HorizontalPodAutoscalerController(configuration: c.horizontalPodAutoscaler, client: client, informers: informers,
                                               events: events("horizontal-pod-autoscaler"), logger: logger),
+            ClusterRoleAggregationController(configuration: c.clusterRoleAggregation, client: client, informers: informers, logger: logger),
         ]
         // Last, so the collector's metadata readers share the informers the others made.
         try await collector.prepare()
@@ -125,3 +127,4 @@ extension EndpointSliceController: RunnableController {}
 extension DisruptionController: RunnableController {}
 extension PodGCController: RunnableController {}
 extension HorizontalPodAutoscalerController: RunnableController {}
+extension ClusterRoleAggregationController: RunnableController {}
