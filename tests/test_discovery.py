@@ -74,3 +74,13 @@ def test_raw_discovery_documents(kubectl):
     assert deploy["namespaced"] is True and deploy["kind"] == "Deployment"
     assert set(deploy["verbs"]) >= {"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
     assert "deployments/status" in [r["name"] for r in res["resources"]]
+
+
+def test_resource_metrics_api_is_discovered_and_explained(kubectl):
+    _, out, _ = kubectl("api-resources", "--api-group=metrics.k8s.io", "--no-headers")
+    assert sorted(line.split()[0] for line in out.splitlines()) == ["nodes", "pods"]
+    _, out, _ = kubectl("explain", "podmetrics.containers")
+    assert "KIND:       PodMetrics" in out and "usage\t<map[string]string>" in out
+    # Without node agents there is nothing to report yet, as with a fresh metrics-server.
+    rc, _, err = kubectl("top", "node", check=False)
+    assert rc != 0 and "metrics not available yet" in err

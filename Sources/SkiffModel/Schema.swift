@@ -40,7 +40,7 @@ public struct Schema: Sendable {
     public static let builtin: Schema = {
         do {
             let parsed = try JSON.parse(schemaJSON.utf8)
-            return Schema(definitions: parsed.members)
+            return Schema(definitions: parsed.members.merging(metricsDefinitions) { builtin, _ in builtin })
         } catch {
             fatalError("embedded schema data does not parse: \(error)")
         }
