@@ -107,3 +107,14 @@ def test_a_role_labelled_aggregate_to_view_joins_view(kubectl, ns):
         assert {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["get", "list", "watch"]} in admin["rules"]
     finally:
         kubectl("delete", "clusterrole", name)
+
+
+def test_kubectl_auth_can_i_list(kubectl, ns):
+    kubectl("create", "serviceaccount", "lister", "-n", ns)
+    kubectl("create", "role", "cm-reader", "-n", ns, "--verb=get,list", "--resource=configmaps", "--resource-name=settings")
+    kubectl("create", "rolebinding", "lister", "-n", ns, "--role=cm-reader", f"--serviceaccount={ns}:lister")
+    _, out, _ = kubectl("auth", "can-i", "--list", "-n", ns, f"--as=system:serviceaccount:{ns}:lister")
+    rows = [line.split() for line in out.splitlines()]
+    assert ["configmaps", "[]", "[settings]", "[get", "list]"] in rows, out
+    assert any(r[0] == "selfsubjectaccessreviews.authorization.k8s.io" for r in rows), out
+    assert ["[/api/*]", "[]", "[get]"] in rows, out  # system:discovery, for every authenticated user

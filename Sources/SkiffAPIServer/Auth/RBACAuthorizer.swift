@@ -76,6 +76,21 @@ public struct RBACAuthorizer: Sendable {
         return nil
     }
 
+    /// Every rule bound to the user, cluster-wide and in `namespace` (a SelfSubjectRulesReview).
+    public func rules(of user: UserInfo, namespace: String) async -> [JSON] {
+        var out: [JSON] = []
+        for binding in await objects("clusterrolebindings", namespace: "") where Self.binds(binding, user) {
+            out += await rules(kind: "ClusterRole", name: binding["roleRef", "name"]?.string ?? "", namespace: "") ?? []
+        }
+        if !namespace.isEmpty {
+            for binding in await objects("rolebindings", namespace: namespace) where Self.binds(binding, user) {
+                out += await rules(kind: binding["roleRef", "kind"]?.string ?? "Role", name: binding["roleRef", "name"]?.string ?? "",
+                                   namespace: namespace) ?? []
+            }
+        }
+        return out
+    }
+
     func objects(_ plural: String, namespace: String) async -> [JSON] {
         guard let type = registry.lookup(GroupResource(group: "rbac.authorization.k8s.io", resource: plural)) else { return [] }
         await store.sync()

@@ -135,6 +135,19 @@ extension APIServer {
                     result["status"] = ["user": [:], "error": .string("[invalid bearer token, \(error)]")]
                 }
             }
+        case "SelfSubjectRulesReview":
+            let namespace = body["spec", "namespace"]?.string ?? ""
+            let rules = configuration.rbac ? await authorizer.rules(of: c.request.user, namespace: namespace)
+                                           : [BootstrapPolicy.rule(["*"], ["*"], ["*"]), BootstrapPolicy.paths(["*"], ["*"])]
+            let resourceRules = rules.filter { $0["nonResourceURLs"] == nil }.map { r in
+                var out: JSON = ["verbs": r["verbs"] ?? []]
+                for field in ["apiGroups", "resources", "resourceNames"] { if let v = r[field] { out[field] = v } }
+                return out
+            }
+            let nonResourceRules = rules.filter { $0["nonResourceURLs"] != nil }.map { r -> JSON in
+                ["verbs": r["verbs"] ?? [], "nonResourceURLs": r["nonResourceURLs"] ?? []]
+            }
+            result["status"] = ["resourceRules": .array(resourceRules), "nonResourceRules": .array(nonResourceRules), "incomplete": false]
         case "SelfSubjectAccessReview", "SubjectAccessReview", "LocalSubjectAccessReview":
             result["status"] = try await accessReview(body, kind: c.type.kind, namespace: c.namespace, requester: c.request.user)
         default:

@@ -82,6 +82,8 @@ public enum BuiltinKinds {
                      verbs: ["create"]),
         ResourceType(group: "authorization.k8s.io", version: "v1", kind: "SelfSubjectAccessReview", plural: "selfsubjectaccessreviews",
                      namespaced: false, verbs: ["create"]),
+        ResourceType(group: "authorization.k8s.io", version: "v1", kind: "SelfSubjectRulesReview", plural: "selfsubjectrulesreviews",
+                     namespaced: false, verbs: ["create"]),
         ResourceType(group: "authorization.k8s.io", version: "v1", kind: "SubjectAccessReview", plural: "subjectaccessreviews",
                      namespaced: false, verbs: ["create"]),
         ResourceType(group: "authorization.k8s.io", version: "v1", kind: "LocalSubjectAccessReview", plural: "localsubjectaccessreviews",
