@@ -39,6 +39,18 @@ START_TIMEOUT = 60.0
 STOP_TIMEOUT = 20.0
 
 
+
+def stop_process(proc, timeout=10):
+    """SIGTERM to a process this test started, SIGKILL after `timeout`; waits for it."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def free_port():
     """A port nobody listens on right now (bind to port 0 on loopback)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -107,13 +119,7 @@ class SkiffServer:
         if self.proc is None:
             return None
         proc, self.proc = self.proc, None
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_process(proc, timeout)
         self._close_log()
         return proc.returncode
 

@@ -11,13 +11,12 @@ busybox-static, ip, nsenter, findmnt, docker-registry and skopeo.
 """
 import os
 import shutil
-import signal
 import subprocess
 import time
 
 import pytest
 
-from conftest import KUBECTL, SKIFF_BIN, free_port
+from conftest import KUBECTL, SKIFF_BIN, free_port, stop_process
 from test_agent import BUILD_IMAGE, Node, started_node, apply, container_status, pod, running, wait_for
 
 TOOLS = ["runc", "umoci", "ip", "nsenter", "findmnt", "docker-registry", "skopeo", "tar"]
@@ -96,13 +95,7 @@ class Registry:
                     if line.lower().startswith("docker-content-digest:"))
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        stop_process(self.proc)
         self.log.close()
 
 

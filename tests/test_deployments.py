@@ -6,13 +6,12 @@ nodes and become Ready, and `kubectl rollout status` can succeed; without it the
 what does not need ready Pods."""
 import json
 import os
-import signal
 import subprocess
 import time
 
 import pytest
 
-from conftest import SKIFF_BIN, Kubectl, _new_server
+from conftest import SKIFF_BIN, Kubectl, _new_server, stop_process
 
 
 def wait_for(fn, what, timeout=30.0, interval=0.1):
@@ -50,12 +49,7 @@ def cluster():
         yield Kubectl(server), sim is not None
     finally:
         if sim is not None:
-            sim.send_signal(signal.SIGTERM)
-            try:
-                sim.wait(10)
-            except subprocess.TimeoutExpired:
-                sim.kill()
-                sim.wait()
+            stop_process(sim)
         server.stop()
 
 

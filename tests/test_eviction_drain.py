@@ -2,14 +2,13 @@
 and the Python client against the real binary and `skiff sim` nodes."""
 import json
 import os
-import signal
 import subprocess
 
 import pytest
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 
-from conftest import SKIFF_BIN, Kubectl, _new_server
+from conftest import SKIFF_BIN, Kubectl, _new_server, stop_process
 from test_deployments import has_sim, wait_for
 
 pytestmark = pytest.mark.skipif(not has_sim(), reason="needs `skiff sim`")
@@ -30,12 +29,7 @@ def cluster():
         yield kubectl, api
     finally:
         api.close()
-        sim.send_signal(signal.SIGTERM)
-        try:
-            sim.wait(10)
-        except subprocess.TimeoutExpired:
-            sim.kill()
-            sim.wait()
+        stop_process(sim)
         server.stop()
 
 

@@ -9,7 +9,6 @@ import fcntl
 import os
 import pty
 import select
-import signal
 import struct
 import subprocess
 import termios
@@ -17,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import KUBECTL, KUBECTL_VERSIONED
+from conftest import KUBECTL, KUBECTL_VERSIONED, stop_process
 from test_agent import apply, pod, pytestmark, started_node, wait_for  # noqa: F401  (pytestmark: same requirements)
 from test_portforward import kubectl_cmd, running
 
@@ -69,13 +68,7 @@ class Terminal:
         return self.proc.wait(timeout=max(1, deadline - time.time()))
 
     def close(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         os.close(self.master)
 
 
