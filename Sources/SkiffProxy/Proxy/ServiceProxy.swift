@@ -8,7 +8,8 @@ import SkiffModel
 /// Watches Services and EndpointSlices; after a change (changes are coalesced: at most one
 /// sync every `minSyncInterval`) it writes the whole content of Skiff's chains with one
 /// `iptables-restore --noflush` (see `RuleSet`) and makes sure the built-in chains jump to them.
-/// A failed sync is retried after `retryInterval`. When `run()` is cancelled it removes its jump
+/// A failed sync is retried after `retryInterval`; every `syncPeriod` the rules are written
+/// again and the jump rules checked, repairing what something else changed. When `run()` is cancelled it removes its jump
 /// rules and chains; starting again rewrites them, so a crash leaves nothing that a restart
 /// does not replace.
 ///
@@ -93,14 +94,18 @@ public struct ServiceProxy: Sendable {
             try await slices.waitForSync()
         } catch { return }
         retry.yield()
-        var jumpsInPlace = false
+        // The jump rules are checked on the first sync, after a failure, and once a sync period,
+        // not on every change (eight iptables runs).
+        let clock = ContinuousClock()
+        var jumpsChecked: ContinuousClock.Instant?
         for await _ in changes {
             if Task.isCancelled { return }
             do {
-                try await sync(ensureJumps: !jumpsInPlace)
-                jumpsInPlace = true
+                let due = jumpsChecked.map { clock.now - $0 >= configuration.syncPeriod } ?? true
+                try await sync(ensureJumps: due)
+                if due { jumpsChecked = clock.now }
             } catch {
-                jumpsInPlace = false
+                jumpsChecked = nil
                 logger.error("service proxy sync failed", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: configuration.retryInterval)
                 retry.yield()
