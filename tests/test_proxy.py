@@ -137,6 +137,20 @@ def test_a_pod_reaches_itself_through_its_service(node):
     wait_for(f"{pod} answered itself through {ip}", reached_itself, timeout=60, interval=0.1)
 
 
+def test_client_ip_affinity_keeps_a_client_on_one_pod(node):
+    node.kubectl("patch", "service", "web", "-p", json.dumps({"spec": {"sessionAffinity": "ClientIP"}}))
+    wait_for("affinity rules", lambda: "--rcheck --seconds 10800" in node.nat_rules(), timeout=30)
+    ip = node.get("service", "web")["spec"]["clusterIP"]
+    answers = []
+    for _ in range(8):
+        rc, out, err = fetch(node, f"{ip}:80")
+        assert rc == 0, err
+        answers.append(out.strip())
+    assert len(set(answers)) == 1 and answers[0] in ready_pods(node), answers
+    node.kubectl("patch", "service", "web", "-p", json.dumps({"spec": {"sessionAffinity": "None"}}))
+    wait_for("affinity rules gone", lambda: "--rcheck" not in node.nat_rules(), timeout=30)
+
+
 def test_no_ready_endpoints_is_connection_refused(node):
     svc = node.get("service", "web")
     ip, node_port = svc["spec"]["clusterIP"], svc["spec"]["ports"][0]["nodePort"]
