@@ -74,6 +74,28 @@ COMMIT
         #expect(!text.contains("REJECT"))
     }
 
+    @Test func externalIPsAreServedLikeTheClusterIPAndRejectedWithoutEndpoints() {
+        let svc = Fixtures.parse("""
+        {"metadata": {"namespace": "a", "name": "lb"},
+         "spec": {"type": "LoadBalancer", "clusterIP": "10.43.0.5", "externalIPs": ["192.0.2.7", "fd00::1"],
+                  "ports": [{"port": 443, "protocol": "TCP", "nodePort": 31443}]},
+         "status": {"loadBalancer": {"ingress": [{"ip": "198.51.100.9"}, {"hostname": "lb.example"}, {"ip": "192.0.2.7"}]}}}
+        """)
+        var port = ServicePort.from(services: [svc], slices: [])[0]
+        #expect(port.externalIPs == ["192.0.2.7", "198.51.100.9"])
+        let rejected = RuleSet.render([port])
+        #expect(rejected.contains("-A SKIFF-EXTERNAL-SERVICES -m comment --comment \"a/lb has no endpoints\" -m tcp -p tcp -d 198.51.100.9/32 --dport 443 -j REJECT\n"))
+        port.endpoints = [Endpoint(ip: "10.42.0.2", port: 8443)]
+        let svcChain = ChainName.service(port)
+        let served = RuleSet.render([port])
+        #expect(served.contains("""
+        -A SKIFF-SERVICES -m comment --comment "a/lb external IP" -m tcp -p tcp -d 192.0.2.7/32 --dport 443 -j SKIFF-MARK-MASQ
+        -A SKIFF-SERVICES -m comment --comment "a/lb external IP" -m tcp -p tcp -d 192.0.2.7/32 --dport 443 -j \(svcChain)
+
+        """))
+        #expect(!served.contains("REJECT"))
+    }
+
     @Test func removalFlushesThenDeletesOnlySkiffsChains() {
         let text = RuleSet.removal(of: ["nat/SKIFF-SERVICES", "nat/SKIFF-SVC-A", "filter/SKIFF-FORWARD", "nat/KUBE-SERVICES"])
         #expect(text == """

@@ -3,8 +3,8 @@ import Foundation
 /// The whole content of Skiff's own chains as one `iptables-restore --noflush` input, laid out as
 /// kube-proxy's iptables mode lays out its `KUBE-` chains.
 ///
-/// nat: `SKIFF-SERVICES` matches each cluster IP and port and jumps to the port's
-/// `SKIFF-SVC-<hash>`, and last sends local destinations to `SKIFF-NODEPORTS`. A `SKIFF-SVC-`
+/// nat: `SKIFF-SERVICES` matches each cluster IP (and external IP, marked for masquerade) and
+/// port and jumps to the port's `SKIFF-SVC-<hash>`, and last sends local destinations to `SKIFF-NODEPORTS`. A `SKIFF-SVC-`
 /// chain marks for masquerade what needs it, then picks an endpoint's `SKIFF-SEP-<hash>` with
 /// `-m statistic --mode random --probability 1/(n-i)` (or the one a client used last, with
 /// `sessionAffinity: ClientIP`, through `-m recent`); a `SKIFF-SEP-` chain marks hairpin traffic
@@ -12,7 +12,8 @@ import Foundation
 /// `SKIFF-POSTROUTING` masquerades marked packets.
 ///
 /// filter: a Service port without ready endpoints is REJECTed (`has no endpoints`), in
-/// `SKIFF-SERVICES` for its cluster IP and `SKIFF-EXTERNAL-SERVICES` for its node port;
+/// `SKIFF-SERVICES` for its cluster IP and `SKIFF-EXTERNAL-SERVICES` for its external IPs and
+/// node port;
 /// `SKIFF-FORWARD` accepts forwarded Service traffic when the FORWARD policy drops.
 ///
 /// Every chain is declared (which flushes it), so applying the text replaces the previous rule
@@ -65,6 +66,9 @@ public struct RuleSet: Sendable {
             if port.endpoints.isEmpty {
                 let c = quote(port.name + " has no endpoints")
                 filter.append("-A \(servicesChain) -m comment --comment \(c) \(proto) \(dest) -j REJECT")
+                for ip in port.externalIPs {
+                    filter.append("-A \(externalServicesChain) -m comment --comment \(c) \(proto) -d \(ip)/32 --dport \(port.port) -j REJECT")
+                }
                 if let np = port.nodePort {
                     filter.append("-A \(externalServicesChain) -m comment --comment \(c) -m addrtype --dst-type LOCAL \(proto) --dport \(np) -j REJECT")
                 }
@@ -73,6 +77,12 @@ public struct RuleSet: Sendable {
             let svc = ChainName.service(port)
             natChains.append(svc)
             services.append("-A \(servicesChain) -m comment --comment \(quote(port.name + " cluster IP")) \(proto) \(dest) -j \(svc)")
+            for ip in port.externalIPs {
+                // Traffic from outside to an external IP is masqueraded, so replies come back here.
+                let c = quote(port.name + " external IP")
+                services.append("-A \(servicesChain) -m comment --comment \(c) \(proto) -d \(ip)/32 --dport \(port.port) -j \(markMasqChain)")
+                services.append("-A \(servicesChain) -m comment --comment \(c) \(proto) -d \(ip)/32 --dport \(port.port) -j \(svc)")
+            }
             if let np = port.nodePort {
                 let c = quote(port.name)
                 nodePorts.append("-A \(nodePortsChain) -m comment --comment \(c) \(proto) --dport \(np) -j \(markMasqChain)")

@@ -12,6 +12,9 @@ public struct ServicePort: Sendable, Hashable {
     public var port: Int
     /// The node port of a NodePort or LoadBalancer Service.
     public var nodePort: Int?
+    /// `spec.externalIPs` and the load balancer's `status.loadBalancer.ingress[].ip` (IPv4),
+    /// where the port is served as on the cluster IP.
+    public var externalIPs: [String] = []
     /// `sessionAffinity: ClientIP`'s timeout in seconds; nil without affinity.
     public var affinitySeconds: Int?
     /// The port's ready endpoints, in address order.
@@ -65,6 +68,9 @@ extension ServicePort {
                 affinity = spec["sessionAffinityConfig", "clientIP", "timeoutSeconds"]?.int.map(Int.init) ?? defaultAffinitySeconds
             }
             let mySlices = slicesByService[ns + "/" + svcName] ?? []
+            var external = (spec["externalIPs"]?.array ?? []).compactMap(\.string)
+            external += (service["status", "loadBalancer", "ingress"]?.array ?? []).compactMap { $0["ip"]?.string }
+            external = external.filter(isIPv4).reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
             for p in spec["ports"]?.array ?? [] {
                 guard let port = p["port"]?.int else { continue }
                 let proto = p["protocol"]?.string ?? "TCP"
@@ -82,7 +88,7 @@ extension ServicePort {
                     }
                 }
                 out.append(ServicePort(name: name, protocol: proto, clusterIP: clusterIP, port: Int(port),
-                                       nodePort: p["nodePort"]?.int.map(Int.init), affinitySeconds: affinity,
+                                       nodePort: p["nodePort"]?.int.map(Int.init), externalIPs: external, affinitySeconds: affinity,
                                        endpoints: endpoints.sorted()))
             }
         }
