@@ -178,6 +178,19 @@ def test_deleting_the_service_removes_its_chains(node):
     assert "default/web" not in node.nat_rules() and "default/web" not in node.filter_rules()
 
 
+def test_a_restart_after_kill_rewrites_the_rules_without_duplicates(node):
+    jump = '-A PREROUTING -m comment --comment "skiff service portals" -j SKIFF-SERVICES'
+    assert node.nat_rules().count(jump) == 1
+    node.kill9()  # no chance to clean up: the rules stay
+    assert node.nat_rules().count(jump) == 1
+    assert node.in_netns("iptables", "-w", "-t", "nat", "-F", "SKIFF-SERVICES").returncode == 0
+    assert "default/kubernetes:https cluster IP" not in node.nat_rules()
+    node.start()
+    wait_for("the kubernetes Service's chain rewritten after the restart",
+             lambda: "default/kubernetes:https cluster IP" in node.nat_rules(), timeout=30)
+    assert node.nat_rules().count(jump) == 1 and node.filter_rules().count("-j SKIFF-FORWARD") == 1
+
+
 def test_stopping_removes_every_skiff_chain(node):
     assert ":SKIFF-SERVICES" in node.nat_rules()
     node.stop()
