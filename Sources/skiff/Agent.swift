@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import SkiffClient
 import SkiffNodeAgent
+import SkiffProxy
 
 /// Flags of the node agent, shared by `skiff agent` and `skiff up`.
 struct NodeOptions: ParsableArguments {
@@ -24,6 +25,9 @@ struct NodeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The node's Pod address range(s), comma-separated (e.g. 10.42.0.0/24): Pods get their IPs from it through the CNI bridge plugin. `skiff up` defaults to 10.42.0.0/24; `skiff agent` without it gives Pods only loopback.", valueName: "cidr"))
     var podCidr: String?
 
+    @Flag(help: "Do not run the service proxy, which programs iptables so that Service cluster IPs and node ports reach their ready endpoints.")
+    var disableKubeProxy = false
+
     var resolvedNodeName: String {
         if let n = nodeName, !n.isEmpty { return n }
         var name = [CChar](repeating: 0, count: 256)
@@ -37,6 +41,17 @@ struct NodeOptions: ParsableArguments {
         if getuid() != 0 { return "not running as root (containers need root)" }
         if let r = runc { return FileManager.default.isExecutableFile(atPath: r) ? nil : "runc not found at \(r)" }
         return RuncRuntime.findOnPath("runc") == nil ? "runc is not installed (apt-get install runc)" : nil
+    }
+
+    /// The service proxy of this node, or nil when it is turned off or cannot run here (logged).
+    func proxy(client: Client, defaultPodCIDR: String? = nil, logger: Logger) throws -> ServiceProxy? {
+        if disableKubeProxy { return nil }
+        if let why = ServiceProxy.unavailable {
+            logger.warning("running without a service proxy", metadata: ["reason": "\(why)"])
+            return nil
+        }
+        let cidrs = configuration(dataDir: "", defaultPodCIDR: defaultPodCIDR).podCIDRs.filter { !$0.contains(":") }
+        return try ServiceProxy(configuration: .init(rules: .init(localPodCIDRs: cidrs)), client: client, logger: logger)
     }
 
     func configuration(dataDir: String, defaultPodCIDR: String? = nil) -> NodeAgent.Configuration {
@@ -99,9 +114,11 @@ struct AgentCommand: AsyncParsableCommand {
         let agent = try NodeAgent(configuration: node.configuration(dataDir: dir),
                                   client: Client(transport: transport, userAgent: "kubelet/v1.33.0 (linux/amd64) skiff"),
                                   logger: logger)
+        let proxy = try node.proxy(client: Client(transport: transport, userAgent: "kube-proxy/v1.33.0 (linux/amd64) skiff"), logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await Signals.termination() }
             group.addTask { try await agent.run() }
+            if let proxy { group.addTask { try await proxy.run() } }
             try await group.next()
             group.cancelAll()
         }

@@ -93,6 +93,9 @@ struct ControlPlane {
                     let agent = try NodeAgent(configuration: node.configuration(dataDir: dataDir, defaultPodCIDR: "10.42.0.0/24"),
                                               client: client("kubelet"), logger: logger)
                     group.addTask { try await agent.run() }
+                    if let proxy = try node.proxy(client: client("kube-proxy"), defaultPodCIDR: "10.42.0.0/24", logger: logger) {
+                        group.addTask { try await proxy.run() }
+                    }
                     // The agent's API (logs, exec) on the API server's serving certificate, which
                     // names this machine's addresses and is signed by the cluster CA.
                     let kubelet = try KubeletServer(
