@@ -92,11 +92,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "SkiffProxy",
+            dependencies: [
+                "SkiffModel", "SkiffClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "skiff",
             dependencies: [
                 "SkiffAPIServer", "SkiffStorage", "SkiffModel", "SkiffClient", "SkiffControllers",
-                "SkiffScheduler", "SkiffSim", "SkiffNodeAgent",
+                "SkiffScheduler", "SkiffSim", "SkiffNodeAgent", "SkiffProxy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -117,6 +127,7 @@ let package = Package(
                 .product(name: "NIOHPACK", package: "swift-nio-http2"),
             ]
         ),
+        .testTarget(name: "SkiffProxyTests", dependencies: ["SkiffProxy", "SkiffClient", "SkiffModel"]),
         .testTarget(name: "SkiffControllersTests", dependencies: ["SkiffControllers", "SkiffClient", "SkiffAPIServer", "SkiffStorage", "SkiffModel"]),
     ]
 )

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SkiffClient
+import SkiffProxy
 import SkiffNodeAgent
 
 /// Flags of the node agent, shared by `skiff agent` and `skiff up`.
@@ -23,6 +24,8 @@ struct NodeOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("The node's Pod address range(s), comma-separated (e.g. 10.42.0.0/24): Pods get their IPs from it through the CNI bridge plugin. `skiff up` defaults to 10.42.0.0/24; `skiff agent` without it gives Pods only loopback.", valueName: "cidr"))
     var podCidr: String?
+
+    @OptionGroup var dns: DNSOptions
 
     var resolvedNodeName: String {
         if let n = nodeName, !n.isEmpty { return n }
@@ -96,11 +99,16 @@ struct AgentCommand: AsyncParsableCommand {
         if let token { config.token = token }
         let transport = try HTTPTransport(configuration: try config.transportConfiguration())
         let dir = dataDir ?? DataDir.default
-        let agent = try NodeAgent(configuration: node.configuration(dataDir: dir),
+        var agentConfiguration = node.configuration(dataDir: dir)
+        let clusterDNS = node.dns.clusterDNS(for: &agentConfiguration,
+                                             client: Client(transport: transport, userAgent: "coredns/v1.33.0 (linux/amd64) skiff"),
+                                             logger: logger)
+        let agent = try NodeAgent(configuration: agentConfiguration,
                                   client: Client(transport: transport, userAgent: "kubelet/v1.33.0 (linux/amd64) skiff"),
                                   logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await Signals.termination() }
+            if let clusterDNS { group.addTask { await clusterDNS.runUntilCancelled(logger: logger) } }
             group.addTask { try await agent.run() }
             try await group.next()
             group.cancelAll()
