@@ -108,7 +108,7 @@ struct AgentCommand: AsyncParsableCommand {
                                   logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await Signals.termination() }
-            if let clusterDNS { group.addTask { await clusterDNS.runUntilCancelled(logger: logger) } }
+            if let clusterDNS { group.addTask { [logger] in await clusterDNS.runUntilCancelled(logger: logger) } }
             group.addTask { try await agent.run() }
             try await group.next()
             group.cancelAll()

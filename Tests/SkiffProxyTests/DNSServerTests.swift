@@ -68,15 +68,20 @@ print(json.dumps({"id": rid, "rcode": flags & 0xF, "tc": bool(flags & 0x200), "a
         var addresses: [String] { records.filter { $0.type == "A" }.compactMap(\.data).sorted() }
     }
 
-    static func ask(port: Int, _ name: String, type: Int = 1, tcp: Bool = false, edns: Int = 0) throws -> Reply {
+    /// Runs the client and waits for it without blocking a thread of the concurrency pool, which
+    /// the server under test needs.
+    static func ask(port: Int, _ name: String, type: Int = 1, tcp: Bool = false, edns: Int = 0) async throws -> Reply {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", "-c", client, "127.0.0.1", "\(port)", name, "\(type)", tcp ? "tcp" : "udp", "\(edns)"]
         let out = Pipe()
         p.standardOutput = out
-        try p.run()
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+            p.terminationHandler = { _ in c.resume() }
+            do { try p.run() } catch { c.resume(throwing: error) }
+        }
+        // The reply is one short JSON line: it fits the pipe's buffer.
         let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
         #expect(p.terminationStatus == 0)
         return try JSONDecoder().decode(Reply.self, from: data)
     }
@@ -111,23 +116,23 @@ print(json.dumps({"id": rid, "rcode": flags & 0xF, "tc": bool(flags & 0x200), "a
 
     @Test func answersOverUDPAndTCP() async throws {
         try await Self.withServer { port in
-            let udp = try Self.ask(port: port, "web.default.svc.cluster.local")
+            let udp = try await Self.ask(port: port, "web.default.svc.cluster.local")
             #expect(udp.id == 0xBEEF && udp.rcode == 0 && udp.aa && udp.addresses == ["10.43.0.20"])
             #expect(udp.records.first?.ttl == 5)
-            let tcp = try Self.ask(port: port, "web.default.svc.cluster.local", tcp: true)
+            let tcp = try await Self.ask(port: port, "web.default.svc.cluster.local", tcp: true)
             #expect(tcp.addresses == ["10.43.0.20"])
-            let missing = try Self.ask(port: port, "nope.default.svc.cluster.local")
+            let missing = try await Self.ask(port: port, "nope.default.svc.cluster.local")
             #expect(missing.rcode == 3 && missing.an == 0 && missing.ns == 1 && missing.records.first?.type == "SOA")
         }
     }
 
     @Test func truncatesOverUDPWithoutEDNS() async throws {
         try await Self.withServer { port in
-            let udp = try Self.ask(port: port, "many.default.svc.cluster.local")
+            let udp = try await Self.ask(port: port, "many.default.svc.cluster.local")
             #expect(udp.tc && udp.size <= 512 && udp.an < 60)
-            let tcp = try Self.ask(port: port, "many.default.svc.cluster.local", tcp: true)
+            let tcp = try await Self.ask(port: port, "many.default.svc.cluster.local", tcp: true)
             #expect(!tcp.tc && tcp.an == 60)
-            let edns = try Self.ask(port: port, "many.default.svc.cluster.local", edns: 4096)
+            let edns = try await Self.ask(port: port, "many.default.svc.cluster.local", edns: 4096)
             #expect(!edns.tc && edns.an == 60 && edns.size > 512)
         }
     }
@@ -136,7 +141,7 @@ print(json.dumps({"id": rid, "rcode": flags & 0xF, "tc": bool(flags & 0x200), "a
         // The upstream: another server on loopback, authoritative for `upstream.test`.
         try await Self.withServer(zone: "upstream.test") { upstreamPort in
             try await Self.withServer(upstreams: [.init(host: "127.0.0.1", port: upstreamPort)]) { port in
-                let r = try Self.ask(port: port, "web.default.svc.upstream.test")
+                let r = try await Self.ask(port: port, "web.default.svc.upstream.test")
                 #expect(r.rcode == 0 && r.addresses == ["10.43.0.20"])
             }
         }
@@ -144,11 +149,13 @@ print(json.dumps({"id": rid, "rcode": flags & 0xF, "tc": bool(flags & 0x200), "a
         let silent = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
         let silentPort = try #require(silent.localAddress?.port)
         try await Self.withServer(upstreams: [.init(host: "127.0.0.1", port: silentPort)]) { port in
-            #expect(try Self.ask(port: port, "example.org").rcode == 2)
+            let r = try await Self.ask(port: port, "example.org")
+            #expect(r.rcode == 2)
         }
         try await silent.close()
         try await Self.withServer { port in
-            #expect(try Self.ask(port: port, "example.org", tcp: true).rcode == 2)
+            let r = try await Self.ask(port: port, "example.org", tcp: true)
+            #expect(r.rcode == 2)
         }
     }
 }

@@ -54,8 +54,8 @@ public struct DNSServer: Sendable {
     /// Binds both sockets, calls `onListening` with the port, and serves until cancelled.
     public func run(onListening: @Sendable (Int) -> Void = { _ in }) async throws {
         let group = MultiThreadedEventLoopGroup.singleton
+        // No SO_REUSEADDR on UDP: on Linux it would let a second server share the port.
         let udp = try await DatagramBootstrap(group: group)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(freeBindOption, value: configuration.freeBind ? 1 : 0)
             .bind(host: configuration.host, port: configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
