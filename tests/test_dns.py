@@ -172,3 +172,39 @@ def test_deleted_service_stops_resolving(node, cluster):
     node.kubectl("delete", "service", "brief")
     wait_for("brief to be NXDOMAIN",
              lambda: "NXDOMAIN" in nslookup(node, "dnsclient", "brief.default.svc.cluster.local")[1] or None, timeout=30)
+
+
+def test_stateful_set_pods_resolve_by_hostname(node, cluster):
+    labels = {"app": "db"}
+    apply(node, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "db"},
+                 "spec": {"clusterIP": "None", "selector": labels, "ports": [{"name": "pg", "port": 5432, "targetPort": 8080}]}})
+    apply(node, {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db"},
+                 "spec": {"serviceName": "db", "replicas": 2, "selector": {"matchLabels": labels},
+                          "template": {"metadata": {"labels": labels},
+                                       "spec": {"containers": [{"name": "httpd", "image": "busybox", "imagePullPolicy": "IfNotPresent",
+                                                                "command": ["busybox", "httpd", "-f", "-p", "8080"]}]}}}})
+    ips = {}
+    for name in ("db-0", "db-1"):
+        ips[name] = running(node, name, timeout=60)["status"]["podIP"]
+    for name, ip in ips.items():
+        resolves_to(node, "dnsclient", f"{name}.db.default.svc.cluster.local", {ip})
+    # A headless Service's SRV records carry the endpoints' ports (the targetPort), as CoreDNS.
+    rc, out = nslookup(node, "dnsclient", "-type=SRV", "_pg._tcp.db.default.svc.cluster.local")
+    assert rc == 0 and "8080 db-0.db.default.svc.cluster.local" in out and "8080 db-1.db.default.svc.cluster.local" in out, out
+
+
+class NoDNSNode(Node):
+    extra_args = ("--cluster-dns=false",)
+
+
+def test_cluster_dns_can_be_turned_off():
+    with started_node("skiff-nodns-", NoDNSNode) as n:
+        apply(n, pod("plain", ["sh", "-c", "sleep 3600"]))
+        running(n, "plain")
+        _, out, _ = n.kubectl("exec", "plain", "--", "cat", "/etc/resolv.conf")
+        assert "nameserver 10.42.0.1" not in out
+        assert "10.42.0.1:53" not in subprocess.run(["ip", "netns", "exec", n.netns, "ss", "-lun"],
+                                                    capture_output=True, text=True).stdout
+        # Without cluster DNS the kubelet warns that ClusterFirst fell back to the node's resolv.conf.
+        events = n.get("events", "--field-selector", "involvedObject.name=plain")["items"]
+        assert any(e["reason"] == "MissingClusterDNS" for e in events), [e["reason"] for e in events]
