@@ -143,6 +143,12 @@ print(json.dumps({"id": rid, "rcode": flags & 0xF, "tc": bool(flags & 0x200), "a
             try await Self.withServer(upstreams: [.init(host: "127.0.0.1", port: upstreamPort)]) { port in
                 let r = try await Self.ask(port: port, "web.default.svc.upstream.test")
                 #expect(r.rcode == 0 && r.addresses == ["10.43.0.20"])
+                // Over UDP a long upstream answer is cut to 512 bytes; over TCP it is forwarded
+                // over TCP and arrives whole.
+                let udp = try await Self.ask(port: port, "many.default.svc.upstream.test")
+                #expect(udp.tc && udp.size <= 512)
+                let tcp = try await Self.ask(port: port, "many.default.svc.upstream.test", tcp: true)
+                #expect(!tcp.tc && tcp.an == 60)
             }
         }
         // A socket that never answers: SERVFAIL after the timeout; no upstream at all: SERVFAIL.

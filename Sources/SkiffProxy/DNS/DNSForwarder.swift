@@ -45,11 +45,13 @@ public struct DNSForwarder: Sendable {
         return Array(out.prefix(3))
     }
 
-    /// The reply of the first upstream that answers, or nil.
-    public func forward(_ query: [UInt8], id: UInt16) async -> [UInt8]? {
+    /// The reply of the first upstream that answers, or nil. A query that came over TCP goes
+    /// over TCP (as CoreDNS's `forward` does), so a long answer arrives whole.
+    public func forward(_ query: [UInt8], id: UInt16, overTCP: Bool = false) async -> [UInt8]? {
         for upstream in upstreams {
             do {
-                if let reply = try await ask(upstream, query, id: id) { return reply }
+                let reply = overTCP ? try await askOverTCP(upstream, query, id: id) : try await ask(upstream, query, id: id)
+                if let reply { return reply }
                 logger.debug("upstream timed out", metadata: ["upstream": "\(upstream.host):\(upstream.port)"])
             } catch {
                 logger.debug("upstream failed", metadata: ["upstream": "\(upstream.host):\(upstream.port)", "error": "\(error)"])
@@ -75,6 +77,44 @@ public struct DNSForwarder: Sendable {
                     do {
                         for try await envelope in inbound where envelope.remoteAddress == address {
                             let reply = Array(buffer: envelope.data)
+                            if DNSMessage.headerID(reply) == id { return reply }
+                        }
+                    } catch {}
+                    return nil
+                }
+                group.addTask {
+                    try? await Task.sleep(for: timeout)
+                    channel.channel.close(promise: nil)
+                    return nil
+                }
+                let first = await group.next() ?? nil
+                group.cancelAll()
+                channel.channel.close(promise: nil)
+                return first
+            }
+        }
+    }
+
+    func askOverTCP(_ upstream: Upstream, _ query: [UInt8], id: UInt16) async throws -> [UInt8]? {
+        let timeout = self.timeout
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(TimeAmount(timeout))
+            .connect(host: upstream.host, port: upstream.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(DNSTCPFrameDecoder()))
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            var frame = ByteBuffer()
+            frame.writeInteger(UInt16(query.count))
+            frame.writeBytes(query)
+            try await outbound.write(frame)
+            return await withTaskGroup(of: [UInt8]?.self) { group in
+                group.addTask {
+                    do {
+                        for try await message in inbound {
+                            let reply = Array(buffer: message)
                             if DNSMessage.headerID(reply) == id { return reply }
                         }
                     } catch {}

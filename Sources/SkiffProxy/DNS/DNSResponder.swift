@@ -36,7 +36,7 @@ public struct DNSResponder: Sendable {
         case .answer(let response):
             return response.encode(maxSize: limit)
         case .forward:
-            guard let forwarder, let reply = await forwarder.forward(bytes, id: query.id) else {
+            guard let forwarder, let reply = await forwarder.forward(bytes, id: query.id, overTCP: overTCP) else {
                 logger.debug("no upstream answered", metadata: ["name": "\(query.questions.first?.name ?? "")"])
                 return query.makeResponse(rcode: .serverFailure).encode(maxSize: limit)
             }
