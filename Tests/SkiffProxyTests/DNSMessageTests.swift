@@ -99,4 +99,35 @@ import Testing
     func rejectsMalformedMessages(bytes: [UInt8]) {
         #expect(throws: DNSFormatError.self) { try DNSMessage(decoding: bytes) }
     }
+
+    /// Corrupted and cut copies of a real response either decode or throw; none crashes, and
+    /// whatever decodes encodes again.
+    @Test func survivesCorruptedMessages() throws {
+        var m = DNSMessage(id: 9)
+        m.isResponse = true
+        m.questions = [DNSQuestion(name: "_http._tcp.web.default.svc.cluster.local", type: .srv)]
+        m.answers = [DNSRecord(name: "_http._tcp.web.default.svc.cluster.local", ttl: 5,
+                               data: .srv(priority: 0, weight: 100, port: 80, target: "web.default.svc.cluster.local"))]
+        m.additionals = [DNSRecord(name: "web.default.svc.cluster.local", ttl: 5, data: .a([10, 43, 0, 20]))]
+        m.authorities = [DNSRecord(name: "cluster.local", ttl: 5, data: .soa(mname: "ns.dns.cluster.local", rname: "hostmaster.cluster.local",
+                                                                             serial: 1, refresh: 2, retry: 3, expire: 4, minimum: 5))]
+        m.edns = DNSMessage.EDNS(udpPayloadSize: 1232)
+        let bytes = m.encode()
+        var state: UInt64 = 0x9E3779B97F4A7C15
+        func next() -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int(truncatingIfNeeded: state >> 33)
+        }
+        var decoded = 0
+        for _ in 0..<5000 {
+            var b = bytes
+            for _ in 0...(next() % 4) { b[next() % b.count] = UInt8(truncatingIfNeeded: next()) }
+            if next() % 3 == 0 { b = Array(b.prefix(next() % b.count)) }
+            if let d = try? DNSMessage(decoding: b) {
+                decoded += 1
+                _ = d.encode(maxSize: 512)
+            }
+        }
+        #expect(decoded > 0)
+    }
 }
