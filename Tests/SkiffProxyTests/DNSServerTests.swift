@@ -94,6 +94,7 @@ print(json.dumps({"id": rid, "rcode": flags & 0xF, "tc": bool(flags & 0x200), "a
     /// Runs `body` with a server on 127.0.0.1 (a free port) answering for cluster.local and
     /// forwarding to `upstreams`; stops it after.
     static func withServer(upstreams: [DNSForwarder.Upstream] = [], zone: String = "cluster.local",
+                           tcpIdleTimeout: Duration = .seconds(10),
                            _ body: @Sendable (Int) async throws -> Void) async throws {
         let source = StaticDNSSource(
             services: [ClusterDNSResolverTests.service("web", clusterIP: "10.43.0.20"),
@@ -103,7 +104,9 @@ print(json.dumps({"id": rid, "rcode": flags & 0xF, "tc": bool(flags & 0x200), "a
         let responder = DNSResponder(resolver: ClusterDNSResolver(configuration: .init(zone: zone), source: source),
                                      forwarder: DNSForwarder(upstreams: upstreams, timeout: .milliseconds(300), logger: logger),
                                      logger: logger)
-        let server = DNSServer(configuration: .init(host: "127.0.0.1", port: 0), responder: responder, logger: logger)
+        var configuration = DNSServer.Configuration(host: "127.0.0.1", port: 0)
+        configuration.tcpIdleTimeout = tcpIdleTimeout
+        let server = DNSServer(configuration: configuration, responder: responder, logger: logger)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run { continuation.yield($0) } }
@@ -123,6 +126,43 @@ print(json.dumps({"id": rid, "rcode": flags & 0xF, "tc": bool(flags & 0x200), "a
             #expect(tcp.addresses == ["10.43.0.20"])
             let missing = try await Self.ask(port: port, "nope.default.svc.cluster.local")
             #expect(missing.rcode == 3 && missing.an == 0 && missing.ns == 1 && missing.records.first?.type == "SOA")
+        }
+    }
+
+    /// Two queries written at once on one TCP connection both get their answer, and the server
+    /// closes the connection after it has been idle.
+    @Test func pipelinedQueriesOnOneTCPConnection() async throws {
+        let script = #"""
+import socket, struct, sys
+def q(i, name):
+    m = struct.pack(">HHHHHH", i, 0x0100, 1, 0, 0, 0)
+    m += b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0" + struct.pack(">HH", 1, 1)
+    return struct.pack(">H", len(m)) + m
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(q(1, "web.default.svc.cluster.local") + q(2, "nope.default.svc.cluster.local"))
+buf, got = b"", {}
+while len(got) < 2:
+    chunk = s.recv(65535)
+    if not chunk: break
+    buf += chunk
+    while len(buf) >= 2 and len(buf) >= 2 + struct.unpack(">H", buf[:2])[0]:
+        n = struct.unpack(">H", buf[:2])[0]
+        m, buf = buf[2:2 + n], buf[2 + n:]
+        got[struct.unpack(">H", m[:2])[0]] = m[3] & 0xF
+print(got.get(1), got.get(2), "closed" if s.recv(10) == b"" else "open")
+"""#
+        try await Self.withServer(tcpIdleTimeout: .milliseconds(200)) { port in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["python3", "-c", script, "\(port)"]
+            let out = Pipe()
+            p.standardOutput = out
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+                p.terminationHandler = { _ in c.resume() }
+                do { try p.run() } catch { c.resume(throwing: error) }
+            }
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == "0 3 closed")
         }
     }
 

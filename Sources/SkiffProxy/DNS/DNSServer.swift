@@ -127,17 +127,20 @@ public struct DNSServer: Sendable {
                 try await withThrowingDiscardingTaskGroup { group in
                     let idleTimer = IdleTimer(channel: channel, timeout: idle)
                     group.addTask { await idleTimer.run() }
-                    for try await frame in inbound {
-                        idleTimer.touch()
-                        group.addTask {
-                            guard let reply = await responder.respond(to: Array(buffer: frame), overTCP: true) else { return }
-                            var out = ByteBuffer()
-                            out.writeInteger(UInt16(reply.count))
-                            out.writeBytes(reply)
-                            try? await outbound.write(out)
+                    // Queries are answered concurrently; the connection ends once all are.
+                    try await withThrowingDiscardingTaskGroup { queries in
+                        for try await frame in inbound {
+                            idleTimer.touch()
+                            queries.addTask {
+                                guard let reply = await responder.respond(to: Array(buffer: frame), overTCP: true) else { return }
+                                var out = ByteBuffer()
+                                out.writeInteger(UInt16(reply.count))
+                                out.writeBytes(reply)
+                                try? await outbound.write(out)
+                            }
                         }
                     }
-                    group.cancelAll()
+                    group.cancelAll()  // the timer
                 }
             }
         } catch {

@@ -14,15 +14,14 @@ final class IdleTimer: Sendable {
 
     func touch() { last.withLock { $0 = .now } }
 
-    /// Returns when cancelled or after closing the channel.
+    /// Closes the channel once it has been idle for `timeout`, or when cancelled (the connection's
+    /// reader may not see cancellation while it waits for bytes).
     func run() async {
         while !Task.isCancelled {
             let deadline = last.withLock { $0 } + timeout
-            if ContinuousClock.now >= deadline {
-                channel.close(promise: nil)
-                return
-            }
-            do { try await Task.sleep(until: deadline, clock: .continuous) } catch { return }
+            if ContinuousClock.now >= deadline { break }
+            do { try await Task.sleep(until: deadline, clock: .continuous) } catch { break }
         }
+        channel.close(promise: nil)
     }
 }
