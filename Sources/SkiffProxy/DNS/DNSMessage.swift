@@ -12,7 +12,7 @@ public struct DNSMessage: Sendable, Hashable {
     public var truncated = false
     public var recursionDesired = false
     public var recursionAvailable = false
-    /// The low four bits of the response code; EDNS carries the upper eight.
+    /// The response code; the header holds its low four bits, the OPT record the upper eight.
     public var rcode: DNSResponseCode = .noError
     public var questions: [DNSQuestion] = []
     public var answers: [DNSRecord] = []
@@ -66,6 +66,8 @@ public struct DNSResponseCode: RawRepresentable, Sendable, Hashable, CustomStrin
     public static let nameError = Self(rawValue: 3)
     public static let notImplemented = Self(rawValue: 4)
     public static let refused = Self(rawValue: 5)
+    /// EDNS's BADVERS (16): its upper eight bits travel in the OPT record.
+    public static let badVersion = Self(rawValue: 16)
     public var description: String {
         ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"].indices.contains(Int(rawValue))
             ? ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"][Int(rawValue)] : "RCODE\(rawValue)"

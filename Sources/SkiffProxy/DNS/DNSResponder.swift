@@ -4,7 +4,7 @@ import Logging
 /// everything else from `DNSForwarder` (SERVFAIL when no upstream answers).
 ///
 /// A message that cannot be decoded gets FORMERR when it has a header, else no answer; responses
-/// sent to the server are ignored. Over UDP an answer longer than the querier takes (512 bytes
+/// sent to the server are ignored; an EDNS version other than 0 gets BADVERS. Over UDP an answer longer than the querier takes (512 bytes
 /// without EDNS, else its advertised size) is cut to fit and marked truncated (TC), so the
 /// querier retries over TCP.
 public struct DNSResponder: Sendable {
@@ -31,6 +31,10 @@ public struct DNSResponder: Sendable {
             return r.encode()
         }
         guard !query.isResponse else { return nil }
+        if let edns = query.edns, edns.version != 0 {
+            // RFC 6891 6.1.3: only EDNS version 0 is spoken here.
+            return query.makeResponse(rcode: .badVersion).encode()
+        }
         let limit = overTCP ? 65535 : query.maxUDPResponseSize
         switch resolver.resolve(query) {
         case .answer(let response):
