@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import SkiffClient
-import SkiffProxy
 import SkiffNodeAgent
+import SkiffProxy
 
 /// Flags of the node agent, shared by `skiff agent` and `skiff up`.
 struct NodeOptions: ParsableArguments {
