@@ -148,6 +148,11 @@ def test_headless_service_resolves_to_the_pod_ips(node, cluster):
     resolves_to(node, "dnsclient", f"{ip.replace('.', '-')}.default.pod.cluster.local", {ip})
 
 
+def test_reverse_lookup_of_the_cluster_ip(node, cluster):
+    rc, out = nslookup(node, "dnsclient", cluster["clusterIP"])
+    assert rc == 0 and "name = web.default.svc.cluster.local" in out, out
+
+
 def test_srv_record_for_the_named_port(node, cluster):
     rc, out = nslookup(node, "dnsclient", "-type=SRV", "_http._tcp.web.default.svc.cluster.local")
     assert rc == 0, out
@@ -188,6 +193,8 @@ def test_stateful_set_pods_resolve_by_hostname(node, cluster):
         ips[name] = running(node, name, timeout=60)["status"]["podIP"]
     for name, ip in ips.items():
         resolves_to(node, "dnsclient", f"{name}.db.default.svc.cluster.local", {ip})
+    rc, out = nslookup(node, "dnsclient", ips["db-0"])  # PTR for an endpoint with a hostname
+    assert rc == 0 and "name = db-0.db.default.svc.cluster.local" in out, out
     # A headless Service's SRV records carry the endpoints' ports (the targetPort), as CoreDNS.
     rc, out = nslookup(node, "dnsclient", "-type=SRV", "_pg._tcp.db.default.svc.cluster.local")
     assert rc == 0 and "8080 db-0.db.default.svc.cluster.local" in out and "8080 db-1.db.default.svc.cluster.local" in out, out

@@ -75,7 +75,7 @@ public struct ClusterDNS: Sendable {
     /// Lists and watches Services and EndpointSlices, then serves until cancelled.
     /// `onListening` gets the bound port.
     public func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
-        let services = Informer(client: client, resource: .services, logger: logger)
+        let services = Informer(client: client, resource: .services, indexers: InformerDNSSource.serviceIndexers, logger: logger)
         let slices = Informer(client: client, resource: .endpointSlices, indexers: InformerDNSSource.sliceIndexers, logger: logger)
         let source = InformerDNSSource(services: services.lister, endpointSlices: slices.lister)
         let serial = UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970))

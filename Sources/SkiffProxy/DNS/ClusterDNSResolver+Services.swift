@@ -89,9 +89,7 @@ extension ClusterDNSResolver {
     func isHeadless(_ service: JSON) -> Bool { service["spec", "clusterIP"]?.string == "None" }
 
     func clusterIPs(_ service: JSON) -> [[UInt8]] {
-        let listed = (service["spec", "clusterIPs"]?.array ?? []).compactMap(\.string)
-        let ips = listed.isEmpty ? [service["spec", "clusterIP"]?.string].compactMap { $0 } : listed
-        return ips.compactMap(IPAddressBytes.parse)
+        serviceClusterIPs(service).compactMap(IPAddressBytes.parse)
     }
 
     /// The ports DNS names: the Service's for a ClusterIP Service, the EndpointSlices' for a headless one.
@@ -127,18 +125,23 @@ extension ClusterDNSResolver {
     }
 
     /// The names a PTR query for `address` answers with: Services whose ClusterIP it is, and
-    /// ready endpoints with a hostname at that address.
+    /// ready endpoints with a hostname at that address (of headless Services), found through the
+    /// source's address indexes.
     func reverse(_ address: [UInt8]) -> [String] {
+        let text = IPAddressBytes.format(address)
         var names: [String] = []
-        for service in source.services(namespace: nil) {
+        for service in source.services(clusterIP: text) where !isHeadless(service) {
             guard let name = service["metadata", "name"]?.string, let ns = service["metadata", "namespace"]?.string else { continue }
-            let serviceName = "\(name).\(ns).svc.\(zone)"
-            if isHeadless(service) {
-                for e in endpoints(name: name, namespace: ns) where e.hasHostname && e.addresses.contains(address) {
-                    names.append("\(e.label).\(serviceName)")
-                }
-            } else if clusterIPs(service).contains(address) {
-                names.append(serviceName)
+            names.append("\(name).\(ns).svc.\(zone)")
+        }
+        var seen = Set<String>()
+        for slice in source.endpointSlices(address: text) {
+            guard let ns = slice["metadata", "namespace"]?.string,
+                  let name = slice["metadata", "labels", "kubernetes.io/service-name"]?.string,
+                  seen.insert("\(ns)/\(name)").inserted,
+                  let service = source.service(namespace: ns, name: name), isHeadless(service) else { continue }
+            for e in endpoints(name: name, namespace: ns) where e.hasHostname && e.addresses.contains(address) {
+                names.append("\(e.label).\(name).\(ns).svc.\(zone)")
             }
         }
         return names

@@ -9,19 +9,41 @@ public protocol ClusterDNSSource: Sendable {
     func services(namespace: String?) -> [JSON]
     /// The EndpointSlices labelled `kubernetes.io/service-name: <service>` in `namespace`.
     func endpointSlices(namespace: String, service: String) -> [JSON]
+    /// Services with `ip` among their ClusterIPs (for PTR queries).
+    func services(clusterIP ip: String) -> [JSON]
+    /// EndpointSlices with an endpoint at `address` (for PTR queries).
+    func endpointSlices(address: String) -> [JSON]
+}
+
+/// A Service's `spec.clusterIPs` (or `spec.clusterIP` when the list is missing).
+func serviceClusterIPs(_ service: JSON) -> [String] {
+    let listed = (service["spec", "clusterIPs"]?.array ?? []).compactMap(\.string)
+    return listed.isEmpty ? [service["spec", "clusterIP"]?.string].compactMap { $0 } : listed
+}
+
+/// Every endpoint address of an EndpointSlice.
+func sliceAddresses(_ slice: JSON) -> [String] {
+    (slice["endpoints"]?.array ?? []).flatMap { ($0["addresses"]?.array ?? []).compactMap(\.string) }
 }
 
 /// Reads the listers of a Service informer and an EndpointSlice informer made with
 /// `InformerDNSSource.sliceIndexers`.
 public struct InformerDNSSource: ClusterDNSSource {
     public static let serviceIndex = "service"
-    /// The index the EndpointSlice informer needs: `namespace/service-name`.
+    public static let addressIndex = "address"
+    public static let clusterIPIndex = "clusterIP"
+    /// The indexes the EndpointSlice informer needs: `namespace/service-name` and endpoint address.
     public static let sliceIndexers: [String: ObjectCache.IndexFunction] = [
         serviceIndex: { slice in
             guard let ns = slice["metadata", "namespace"]?.string,
                   let svc = slice["metadata", "labels", "kubernetes.io/service-name"]?.string else { return [] }
             return ["\(ns)/\(svc)"]
         },
+        addressIndex: { Array(Set(sliceAddresses($0))) },
+    ]
+    /// The index the Service informer needs: ClusterIPs.
+    public static let serviceIndexers: [String: ObjectCache.IndexFunction] = [
+        clusterIPIndex: { service in serviceClusterIPs(service).filter { $0 != "None" && !$0.isEmpty } },
     ]
 
     public let servicesLister: Lister
@@ -37,6 +59,8 @@ public struct InformerDNSSource: ClusterDNSSource {
     public func endpointSlices(namespace: String, service: String) -> [JSON] {
         slicesLister.byIndex(Self.serviceIndex, "\(namespace)/\(service)")
     }
+    public func services(clusterIP ip: String) -> [JSON] { servicesLister.byIndex(Self.clusterIPIndex, ip) }
+    public func endpointSlices(address: String) -> [JSON] { slicesLister.byIndex(Self.addressIndex, address) }
 }
 
 /// A fixed set of objects.
@@ -60,4 +84,6 @@ public struct StaticDNSSource: ClusterDNSSource {
             $0["metadata", "namespace"]?.string == namespace && $0["metadata", "labels", "kubernetes.io/service-name"]?.string == service
         }
     }
+    public func services(clusterIP ip: String) -> [JSON] { servicesList.filter { serviceClusterIPs($0).contains(ip) } }
+    public func endpointSlices(address: String) -> [JSON] { slicesList.filter { sliceAddresses($0).contains(address) } }
 }
