@@ -97,6 +97,8 @@ let package = Package(
             dependencies: [
                 "SkiffModel", "SkiffClient",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -126,7 +128,7 @@ let package = Package(
                 .product(name: "NIOHPACK", package: "swift-nio-http2"),
             ]
         ),
-        .testTarget(name: "SkiffProxyTests", dependencies: ["SkiffProxy", "SkiffModel"]),
+        .testTarget(name: "SkiffProxyTests", dependencies: ["SkiffProxy", "SkiffClient", "SkiffModel"]),
         .testTarget(name: "SkiffControllersTests", dependencies: ["SkiffControllers", "SkiffClient", "SkiffAPIServer", "SkiffStorage", "SkiffModel"]),
     ]
 )

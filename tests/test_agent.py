@@ -45,6 +45,8 @@ umoci gc --layout oci >/dev/null
 class Node:
     """`skiff up` in a network namespace of its own, restartable on the same data dir."""
 
+    extra_args = ()  # more `skiff up` flags, for subclasses
+
     def __init__(self, root):
         self.root = root
         self.data = os.path.join(root, "data")
@@ -71,7 +73,7 @@ class Node:
         self.log = open(os.path.join(self.root, "skiff.log"), "ab")
         self.proc = subprocess.Popen(
             ["nsenter", f"--net=/run/netns/{self.netns}", SKIFF_BIN, "up", "--data-dir", self.data,
-             "--port", str(self.port), "--bind-address", "127.0.0.1", "--node-name", "agent-test"],
+             "--port", str(self.port), "--bind-address", "127.0.0.1", "--node-name", "agent-test", *self.extra_args],
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while time.time() < deadline:

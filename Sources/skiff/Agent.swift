@@ -28,6 +28,8 @@ struct NodeOptions: ParsableArguments {
     @Flag(help: "Do not run the service proxy, which programs iptables so that Service cluster IPs and node ports reach their ready endpoints.")
     var disableKubeProxy = false
 
+    @OptionGroup var dns: DNSOptions
+
     var resolvedNodeName: String {
         if let n = nodeName, !n.isEmpty { return n }
         var name = [CChar](repeating: 0, count: 256)
@@ -111,12 +113,17 @@ struct AgentCommand: AsyncParsableCommand {
         if let token { config.token = token }
         let transport = try HTTPTransport(configuration: try config.transportConfiguration())
         let dir = dataDir ?? DataDir.default
-        let agent = try NodeAgent(configuration: node.configuration(dataDir: dir),
+        var agentConfiguration = node.configuration(dataDir: dir)
+        let clusterDNS = node.dns.clusterDNS(for: &agentConfiguration,
+                                             client: Client(transport: transport, userAgent: "coredns/v1.33.0 (linux/amd64) skiff"),
+                                             logger: logger)
+        let agent = try NodeAgent(configuration: agentConfiguration,
                                   client: Client(transport: transport, userAgent: "kubelet/v1.33.0 (linux/amd64) skiff"),
                                   logger: logger)
         let proxy = try node.proxy(client: Client(transport: transport, userAgent: "kube-proxy/v1.33.0 (linux/amd64) skiff"), logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await Signals.termination() }
+            if let clusterDNS { group.addTask { [logger] in await clusterDNS.runUntilCancelled(logger: logger) } }
             group.addTask { try await agent.run() }
             if let proxy { group.addTask { try await proxy.run() } }
             try await group.next()

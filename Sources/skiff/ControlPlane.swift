@@ -6,6 +6,7 @@ import SkiffClient
 import SkiffControllers
 import SkiffModel
 import SkiffNodeAgent
+import SkiffProxy
 import SkiffScheduler
 import SkiffStorage
 
@@ -90,12 +91,15 @@ struct ControlPlane {
                 if let why = node.unavailable {
                     logger.warning("running without a node agent", metadata: ["reason": "\(why)"])
                 } else {
-                    let agent = try NodeAgent(configuration: node.configuration(dataDir: dataDir, defaultPodCIDR: "10.42.0.0/24"),
-                                              client: client("kubelet"), logger: logger)
+                    var agentConfiguration = node.configuration(dataDir: dataDir, defaultPodCIDR: "10.42.0.0/24")
+                    // The cluster DNS (SkiffProxy) on the Pods' gateway address, if not turned off.
+                    let clusterDNS = node.dns.clusterDNS(for: &agentConfiguration, client: client("coredns"), logger: logger)
+                    let agent = try NodeAgent(configuration: agentConfiguration, client: client("kubelet"), logger: logger)
                     group.addTask { try await agent.run() }
                     if let proxy = try node.proxy(client: client("kube-proxy"), defaultPodCIDR: "10.42.0.0/24", logger: logger) {
                         group.addTask { try await proxy.run() }
                     }
+                    if let clusterDNS { group.addTask { await clusterDNS.runUntilCancelled(logger: logger) } }
                     // The agent's API (logs, exec) on the API server's serving certificate, which
                     // names this machine's addresses and is signed by the cluster CA.
                     let kubelet = try KubeletServer(
