@@ -9,7 +9,7 @@ import Testing
 
 /// The server on 127.0.0.1, asked by an independent client: Python's socket module sending a
 /// hand-made query and parsing the answer itself.
-@Suite struct DNSServerTests {
+@Suite(.timeLimit(.minutes(1))) struct DNSServerTests {
     static let client = #"""
 import json, socket, struct, sys
 host, port, name, qtype, proto, edns = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5], int(sys.argv[6])
@@ -106,15 +106,28 @@ print(json.dumps({"id": rid, "rcode": flags & 0xF, "tc": bool(flags & 0x200), "a
                                      logger: logger)
         var configuration = DNSServer.Configuration(host: "127.0.0.1", port: 0)
         configuration.tcpIdleTimeout = tcpIdleTimeout
-        let server = DNSServer(configuration: configuration, responder: responder, logger: logger)
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run { continuation.yield($0) } }
-            var iterator = ports.makeAsyncIterator()
-            let port = try #require(await iterator.next())
-            try await body(port)
-            group.cancelAll()
+        // With port 0 the server binds UDP to a free port and TCP to the same number, which
+        // another process may hold: then it fails at once, and another port is tried.
+        for _ in 0..<5 {
+            let server = DNSServer(configuration: configuration, responder: responder, logger: logger)
+            let (ports, continuation) = AsyncStream<Int>.makeStream()
+            let served = try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    defer { continuation.finish() }
+                    try await server.run { continuation.yield($0) }
+                }
+                var iterator = ports.makeAsyncIterator()
+                guard let port = await iterator.next() else {
+                    _ = try? await group.next()
+                    return false
+                }
+                try await body(port)
+                group.cancelAll()
+                return true
+            }
+            if served { return }
         }
+        Issue.record("the test DNS server could not bind a UDP and TCP port pair")
     }
 
     @Test func answersOverUDPAndTCP() async throws {
