@@ -72,25 +72,12 @@ public struct DNSForwarder: Sendable {
         let timeout = self.timeout
         return try await channel.executeThenClose { inbound, outbound in
             try await outbound.write(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: query)))
-            return await withTaskGroup(of: [UInt8]?.self) { group in
-                group.addTask {
-                    do {
-                        for try await envelope in inbound where envelope.remoteAddress == address {
-                            let reply = Array(buffer: envelope.data)
-                            if DNSMessage.headerID(reply) == id { return reply }
-                        }
-                    } catch {}
-                    return nil
+            return await Self.firstReply(within: timeout, close: { channel.channel.close(promise: nil) }) {
+                for try await envelope in inbound where envelope.remoteAddress == address {
+                    let reply = Array(buffer: envelope.data)
+                    if DNSMessage.headerID(reply) == id { return reply }
                 }
-                group.addTask {
-                    try? await Task.sleep(for: timeout)
-                    channel.channel.close(promise: nil)
-                    return nil
-                }
-                let first = await group.next() ?? nil
-                group.cancelAll()
-                channel.channel.close(promise: nil)
-                return first
+                return nil
             }
         }
     }
@@ -110,26 +97,31 @@ public struct DNSForwarder: Sendable {
             frame.writeInteger(UInt16(query.count))
             frame.writeBytes(query)
             try await outbound.write(frame)
-            return await withTaskGroup(of: [UInt8]?.self) { group in
-                group.addTask {
-                    do {
-                        for try await message in inbound {
-                            let reply = Array(buffer: message)
-                            if DNSMessage.headerID(reply) == id { return reply }
-                        }
-                    } catch {}
-                    return nil
+            return await Self.firstReply(within: timeout, close: { channel.channel.close(promise: nil) }) {
+                for try await message in inbound {
+                    let reply = Array(buffer: message)
+                    if DNSMessage.headerID(reply) == id { return reply }
                 }
-                group.addTask {
-                    try? await Task.sleep(for: timeout)
-                    channel.channel.close(promise: nil)
-                    return nil
-                }
-                let first = await group.next() ?? nil
-                group.cancelAll()
-                channel.channel.close(promise: nil)
-                return first
+                return nil
             }
+        }
+    }
+
+    /// What `read` returns (nil when it fails), unless `timeout` passes first; the channel is
+    /// closed (`close`) either way.
+    static func firstReply(within timeout: Duration, close: @escaping @Sendable () -> Void,
+                           _ read: @escaping @Sendable () async throws -> [UInt8]?) async -> [UInt8]? {
+        await withTaskGroup(of: [UInt8]?.self) { group in
+            group.addTask { (try? await read()) ?? nil }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                close()
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            close()
+            return first
         }
     }
 }
