@@ -96,64 +96,106 @@ public struct FieldSet: Hashable, Sendable {
 
     /// The fields `object` sets, walking its shape by `meta` (nil: no schema).
     public static func of(_ object: JSON, meta: SchemaPatchMeta?, ignoring ignored: Set<String> = []) -> FieldSet {
-        var set = FieldSet()
-        for (k, v) in object.members where k != "apiVersion" && k != "kind" && !ignored.contains(k) {
-            let path = FieldPath([.field(k)])
-            if k == "metadata" {
-                for (mk, mv) in v.members where !untrackedMetadata.contains(mk) {
-                    set.walk(mv, meta?.child("metadata").flatMap { ($0 as? SchemaPatchMeta)?.child(mk) as? SchemaPatchMeta },
-                             path.appending(.field(mk)))
-                }
-            } else {
-                set.walk(v, meta?.child(k) as? SchemaPatchMeta, path)
-            }
-        }
-        return set
+        var walker = Walker(before: nil)
+        walker.walkTop(object, nil, meta, ignoring: ignored)
+        return FieldSet(walker.paths)
     }
 
-    mutating func walk(_ value: JSON, _ meta: SchemaPatchMeta?, _ path: FieldPath) {
-        switch value {
-        case .object(let members):
-            if members.isEmpty || isMap(meta) { paths.insert(path) }
-            for (k, v) in members {
-                walk(v, meta?.child(k) as? SchemaPatchMeta, path.appending(.field(k)))
-            }
-        case .array(let items):
-            let elementMeta = meta?.elements as? SchemaPatchMeta
-            let keys = listMapKeys(meta)
-            if !keys.isEmpty, items.allSatisfy({ $0.object != nil }) {
-                for item in items {
-                    var keyObject: [String: JSON] = [:]
-                    for k in keys { if let v = item[k] { keyObject[k] = v } }
-                    let elementPath = path.appending(.key(JSON.object(keyObject).serializedString(sortedKeys: true)))
-                    paths.insert(elementPath)
-                    for (k, v) in item.members { walk(v, elementMeta?.child(k) as? SchemaPatchMeta, elementPath.appending(.field(k))) }
-                }
-            } else if isSet(meta) {
-                for item in items { paths.insert(path.appending(.value(item.serializedString(sortedKeys: true)))) }
-            } else {
-                paths.insert(path)
-            }
-        default:
+    /// The fields `new` sets (as `of`), and of those the ones a write from `old` changes: fields
+    /// not in `before` (the fields of `old`), and leaves whose value differs from `old`'s. Maps
+    /// and keyed list elements that `old` set too are not changes by themselves.
+    public static func changes(to new: JSON, from old: JSON, before: FieldSet, meta: SchemaPatchMeta?,
+                               ignoring ignored: Set<String> = []) -> (after: FieldSet, changed: FieldSet) {
+        var walker = Walker(before: before.paths)
+        walker.walkTop(new, old, meta, ignoring: ignored)
+        return (FieldSet(walker.paths), FieldSet(walker.changed))
+    }
+
+    /// One walk of an object's fields, alongside the old object's value at the same place when
+    /// changes are tracked (`before` set).
+    struct Walker {
+        var paths = Set<FieldPath>()
+        var changed = Set<FieldPath>()
+        let before: Set<FieldPath>?
+
+        mutating func insert(_ path: FieldPath, _ value: JSON, old: JSON?) {
             paths.insert(path)
+            guard let before else { return }
+            if !before.contains(path) || (value.object == nil && old != value) { changed.insert(path) }
         }
+
+        mutating func walkTop(_ object: JSON, _ old: JSON?, _ meta: SchemaPatchMeta?, ignoring ignored: Set<String>) {
+            for (k, v) in object.members where k != "apiVersion" && k != "kind" && !ignored.contains(k) {
+                let path = FieldPath([.field(k)])
+                if k == "metadata" {
+                    let metadataMeta = meta?.child("metadata") as? SchemaPatchMeta
+                    for (mk, mv) in v.members where !untrackedMetadata.contains(mk) {
+                        walk(mv, old?[k]?[mk], metadataMeta?.child(mk) as? SchemaPatchMeta, path.appending(.field(mk)))
+                    }
+                } else {
+                    walk(v, old?[k], meta?.child(k) as? SchemaPatchMeta, path)
+                }
+            }
+        }
+
+        mutating func walk(_ value: JSON, _ old: JSON?, _ meta: SchemaPatchMeta?, _ path: FieldPath) {
+            switch value {
+            case .object(let members):
+                if members.isEmpty || FieldSet.isMap(meta) { insert(path, value, old: old) }
+                for (k, v) in members {
+                    walk(v, old?[k], meta?.child(k) as? SchemaPatchMeta, path.appending(.field(k)))
+                }
+            case .array(let items):
+                let elementMeta = meta?.elements as? SchemaPatchMeta
+                let keys = FieldSet.listMapKeys(meta)
+                if !keys.isEmpty, items.allSatisfy({ $0.object != nil }) {
+                    // The old list's elements by key, to compare each element with its old self.
+                    var oldItems: [String: JSON] = [:]
+                    if before != nil, let previous = old?.array {
+                        for item in previous where item.object != nil { oldItems[FieldSet.elementKey(item, keys)] = item }
+                    }
+                    for item in items {
+                        let key = FieldSet.elementKey(item, keys)
+                        let elementPath = path.appending(.key(key))
+                        let oldItem = oldItems[key]
+                        insert(elementPath, item, old: oldItem)
+                        for (k, v) in item.members {
+                            walk(v, oldItem?[k], elementMeta?.child(k) as? SchemaPatchMeta, elementPath.appending(.field(k)))
+                        }
+                    }
+                } else if FieldSet.isSet(meta) {
+                    for item in items { insert(path.appending(.value(item.serializedString(sortedKeys: true))), item, old: item) }
+                } else {
+                    insert(path, value, old: old)
+                }
+            default:
+                insert(path, value, old: old)
+            }
+        }
+    }
+
+    /// A keyed list element's key fields as canonical JSON: `{"name":"main"}`.
+    static func elementKey(_ item: JSON, _ keys: [String]) -> String {
+        var keyObject: [String: JSON] = [:]
+        for k in keys { if let v = item[k] { keyObject[k] = v } }
+        return JSON.object(keyObject).serializedString(sortedKeys: true)
     }
 
     /// A map (additionalProperties) or an object with no schema: its own member of the set.
-    func isMap(_ meta: SchemaPatchMeta?) -> Bool {
+    static func isMap(_ meta: SchemaPatchMeta?) -> Bool {
         guard let meta else { return true }
         let resolved = meta.schema.resolve(meta.node)
         return resolved["properties"] == nil
     }
 
-    func listMapKeys(_ meta: SchemaPatchMeta?) -> [String] {
+    static func listMapKeys(_ meta: SchemaPatchMeta?) -> [String] {
         guard let meta else { return [] }
         if let keys = meta.node["x-kubernetes-list-map-keys"]?.array, !keys.isEmpty { return keys.compactMap(\.string) }
         if meta.patchStrategies.contains("merge"), let key = meta.patchMergeKey { return [key] }
         return []
     }
 
-    func isSet(_ meta: SchemaPatchMeta?) -> Bool {
+    static func isSet(_ meta: SchemaPatchMeta?) -> Bool {
         guard let meta else { return false }
         return meta.node["x-kubernetes-list-type"]?.string == "set" || (meta.patchStrategies.contains("merge") && meta.patchMergeKey == nil)
     }

@@ -62,8 +62,7 @@ public enum ServerSideApply {
             }
             return .object(out)
         case .array(let items):
-            let set = FieldSet()
-            let keys = set.listMapKeys(meta)
+            let keys = FieldSet.listMapKeys(meta)
             guard let liveItems = live?.array else { return applied }
             if !keys.isEmpty, items.allSatisfy({ $0.object != nil }) {
                 var out = liveItems
@@ -76,7 +75,7 @@ public enum ServerSideApply {
                 }
                 return .array(out)
             }
-            if set.isSet(meta) {
+            if FieldSet.isSet(meta) {
                 return .array(liveItems + items.filter { !liveItems.contains($0) })
             }
             return applied

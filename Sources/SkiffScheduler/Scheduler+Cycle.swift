@@ -8,7 +8,7 @@ extension Scheduler {
     typealias Job = @Sendable () async -> Void
 
     /// Places one Pod. Returns the binding (or failure reporting) to run next.
-    func scheduleOne(_ queued: QueuedPod, startIndex: inout Int, random: inout SystemRandomNumberGenerator) async -> Job? {
+    func scheduleOne(_ queued: QueuedPod, startIndex: inout Int, random: inout SplitMix64) async -> Job? {
         let pod = queued.pod
         // Level check: the Pod may have been bound, deleted or replaced since it was queued.
         guard let current = pods.lister.get(key: pod.key), current["metadata", "uid"]?.string == pod.uid,

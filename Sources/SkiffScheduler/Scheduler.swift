@@ -108,7 +108,7 @@ public final class Scheduler: Sendable {
                                                         "nodes": "\(cache.nodeCount)", "pendingPods": "\(pending)"])
             await withDiscardingTaskGroup { work in
                 var startIndex = 0
-                var random = SystemRandomNumberGenerator()
+                var random = SplitMix64()
                 while let queued = await queue.pop() {
                     guard let job = await scheduleOne(queued, startIndex: &startIndex, random: &random) else { continue }
                     await limiter.acquire()

@@ -137,4 +137,19 @@ import SkiffModel
         #expect(ManagedFieldsEntry.decode(d).filter { $0.manager == "hpa" }.count == 1)
         #expect(Self.owned(d, by: "hpa/") == [".spec.replicas"])
     }
+
+    @Test func anEntryTheWriteLeavesAloneIsKeptAsStored() throws {
+        var old = Self.created
+        // As another server might have written it: members in another order, an odd time format.
+        let stored: JSON = ["manager": "kubectl", "operation": "Update", "apiVersion": "apps/v1", "time": "2026-01-01T00:00:00.000Z",
+                            "fieldsType": "FieldsV1", "fieldsV1": ["f:metadata": ["f:labels": ["f:app": [:], ".": [:], "f:team": [:]]]]]
+        old["metadata", "managedFields"] = [stored]
+        var new = old
+        new["status"] = ["replicas": 1]
+        FieldManager(manager: "kube-controller-manager", apiVersion: "apps/v1", subresource: "status")
+            .trackUpdate(&new, old: old, type: Self.deployments)
+        let entries = try #require(new["metadata", "managedFields"]?.array)
+        #expect(entries.count == 2)
+        #expect(entries.first == stored)
+    }
 }

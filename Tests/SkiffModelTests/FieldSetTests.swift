@@ -143,3 +143,32 @@ import Testing
         #expect(Self.path(.field("spec"), .field("template"), .field("spec"), .field("containers"), .key(#"{"name":"other"}"#)).value(in: Self.deployment) == nil)
     }
 }
+
+/// `FieldSet.changes`: the fields an update sets and which of them it changed.
+@Suite struct FieldSetChangesTests {
+    @Test func changedLeavesNewMembersButNotTheirParents() {
+        let old = FieldSetTests.deployment
+        var new = old
+        new["spec", "template", "spec", "containers"] = [[
+            "name": "main", "image": "nginx:1.27", "args": ["-g", "daemon off;"], "resources": [:],
+            "ports": [["containerPort": 80, "protocol": "TCP"]],
+        ], ["name": "sidecar", "image": "busybox"]]
+        new["metadata", "labels", "tier"] = "front"
+        let before = FieldSet.of(old, meta: FieldSetTests.meta)
+        let (after, changed) = FieldSet.changes(to: new, from: old, before: before, meta: FieldSetTests.meta)
+        #expect(after == FieldSet.of(new, meta: FieldSetTests.meta))
+        let c = FieldSetTests.container
+        let sidecar = FieldSetTests.path(.field("spec"), .field("template"), .field("spec"), .field("containers"), .key(#"{"name":"sidecar"}"#))
+        #expect(changed.paths == [
+            c.appending(.field("image")),
+            sidecar, sidecar.appending(.field("name")), sidecar.appending(.field("image")),
+            FieldSetTests.path(.field("metadata"), .field("labels"), .field("tier")),
+        ])
+    }
+
+    @Test func noChangeChangesNothing() {
+        let old = FieldSetTests.deployment
+        let before = FieldSet.of(old, meta: FieldSetTests.meta)
+        #expect(FieldSet.changes(to: old, from: old, before: before, meta: FieldSetTests.meta).changed.isEmpty)
+    }
+}

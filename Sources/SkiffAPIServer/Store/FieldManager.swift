@@ -21,39 +21,48 @@ public struct FieldManager: Sendable {
     }
 
     /// Records an Update: this manager now owns the fields it changed; every other manager loses
-    /// them; fields that were removed leave every manager.
+    /// them; fields that were removed leave every manager. Entries whose fields stay as they were
+    /// are written back as they came, not encoded again.
     func trackUpdate(_ new: inout JSON, old: JSON?, type: ResourceType) {
         let meta = Schema.builtin.patchMeta(for: GroupVersionKind(group: type.group, version: type.version, kind: type.kind))
-        var entries = ManagedFieldsEntry.decode(old ?? [:])
+        // Each entry with the stored JSON it came from; nil once its fields or time change.
+        var entries: [(entry: ManagedFieldsEntry, json: JSON?)] =
+            (old?["metadata", "managedFields"]?.array ?? []).compactMap { j in ManagedFieldsEntry(j).map { ($0, j) } }
         if let sent = new["metadata", "managedFields"], sent != (old?["metadata", "managedFields"] ?? .null) {
-            entries = ManagedFieldsEntry.decode(new)  // the client reset them
+            entries = ManagedFieldsEntry.decode(new).map { ($0, nil) }  // the client reset them
         }
         let ignored = ignored(type)
-        let after = FieldSet.of(new, meta: meta, ignoring: ignored)
-        let before = FieldSet.of(old ?? [:], meta: meta, ignoring: ignored)
-        let changed = FieldSet(after.paths.filter { p in
-            guard before.paths.contains(p) else { return true }
-            guard let v = p.value(in: new), v.object == nil else { return false }
-            return p.value(in: old ?? [:]) != v
-        })
-        let removed = before.subtracting(after)
+        let after: FieldSet, changed: FieldSet, removed: FieldSet
+        if let old {
+            let before = FieldSet.of(old, meta: meta, ignoring: ignored)
+            (after, changed) = FieldSet.changes(to: new, from: old, before: before, meta: meta, ignoring: ignored)
+            removed = before.subtracting(after)
+        } else {
+            after = FieldSet.of(new, meta: meta, ignoring: ignored)
+            (changed, removed) = (after, FieldSet())
+        }
         for i in entries.indices {
-            entries[i].fields = entries[i].fields.subtracting(removed)
-            if !entries[i].isSlot(manager: manager, operation: "Update", subresource: subresource) {
-                entries[i].fields = entries[i].fields.subtracting(changed)
+            let isSlot = entries[i].entry.isSlot(manager: manager, operation: "Update", subresource: subresource)
+            var fields = entries[i].entry.fields.subtracting(removed)
+            if !isSlot { fields = fields.subtracting(changed) }
+            if fields.paths.count != entries[i].entry.fields.paths.count {
+                entries[i] = (entries[i].entry, nil)
+                entries[i].entry.fields = fields
             }
         }
         if !changed.isEmpty {
             let now = Timestamp.format(Timestamp.now())
-            if let i = entries.firstIndex(where: { $0.isSlot(manager: manager, operation: "Update", subresource: subresource) }) {
-                entries[i].fields = entries[i].fields.union(changed)
-                entries[i].time = now
-                entries[i].apiVersion = apiVersion
+            if let i = entries.firstIndex(where: { $0.entry.isSlot(manager: manager, operation: "Update", subresource: subresource) }) {
+                entries[i].entry.fields = entries[i].entry.fields.union(changed)
+                entries[i].entry.time = now
+                entries[i].entry.apiVersion = apiVersion
+                entries[i].json = nil
             } else {
-                entries.append(ManagedFieldsEntry(manager: manager, operation: "Update", apiVersion: apiVersion, time: now,
-                                                  subresource: subresource, fields: changed))
+                entries.append((ManagedFieldsEntry(manager: manager, operation: "Update", apiVersion: apiVersion, time: now,
+                                                   subresource: subresource, fields: changed), nil))
             }
         }
-        new["metadata", "managedFields"] = ManagedFieldsEntry.encode(entries)
+        let kept = entries.filter { !$0.entry.fields.isEmpty }.map { $0.json ?? $0.entry.json }
+        new["metadata", "managedFields"] = kept.isEmpty ? nil : .array(kept)
     }
 }

@@ -38,8 +38,10 @@ public struct NodeResourcesFit: FilterPlugin, ScorePlugin {
         check("cpu", want.milliCPU, used.milliCPU, alloc.milliCPU)
         check("memory", want.memory, used.memory, alloc.memory)
         check("ephemeral-storage", want.ephemeralStorage, used.ephemeralStorage, alloc.ephemeralStorage)
-        for name in want.scalar.keys.sorted() {
-            check(name, want.scalar[name] ?? 0, used.scalar[name] ?? 0, alloc.scalar[name] ?? 0)
+        if !want.scalar.isEmpty {
+            for name in want.scalar.keys.sorted() {
+                check(name, want.scalar[name] ?? 0, used.scalar[name] ?? 0, alloc.scalar[name] ?? 0)
+            }
         }
         return out
     }
