@@ -103,11 +103,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "SkiffInProcess",
+            dependencies: ["SkiffAPIServer", "SkiffClient", .product(name: "NIOHTTP1", package: "swift-nio")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "skiff",
             dependencies: [
                 "SkiffAPIServer", "SkiffStorage", "SkiffModel", "SkiffClient", "SkiffControllers",
-                "SkiffScheduler", "SkiffSim", "SkiffNodeAgent", "SkiffProxy",
+                "SkiffScheduler", "SkiffSim", "SkiffNodeAgent", "SkiffProxy", "SkiffInProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -129,6 +134,6 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SkiffProxyTests", dependencies: ["SkiffProxy", "SkiffClient", "SkiffModel"]),
-        .testTarget(name: "SkiffControllersTests", dependencies: ["SkiffControllers", "SkiffClient", "SkiffAPIServer", "SkiffStorage", "SkiffModel"]),
+        .testTarget(name: "SkiffControllersTests", dependencies: ["SkiffControllers", "SkiffClient", "SkiffAPIServer", "SkiffInProcess", "SkiffStorage", "SkiffModel"]),
     ]
 )

@@ -47,6 +47,7 @@ extension Client {
             response.cancel()
             throw APIError(status: response.status, body: body)
         }
+        if let events = response.events { return events }
         let decoder = WatchDecoder(response)
         return AsyncThrowingStream { try await decoder.next() }
     }

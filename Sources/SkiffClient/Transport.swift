@@ -57,6 +57,9 @@ public struct TransportStream: Sendable {
     public var body: AsyncThrowingStream<[UInt8], any Error>
     /// Stops the body early: closes the connection or cancels the producer. Idempotent.
     public var cancel: @Sendable () -> Void
+    /// A watch's events already decoded, when the transport has them as objects (a transport to
+    /// an API server in the same process); `body` is then empty. Dropping the stream ends the watch.
+    public var events: AsyncThrowingStream<Client.WatchEvent, any Error>?
 
     public init(status: Int, headers: [String: String] = [:], body: AsyncThrowingStream<[UInt8], any Error>,
                 cancel: @escaping @Sendable () -> Void) {
@@ -64,6 +67,13 @@ public struct TransportStream: Sendable {
         self.headers = headers
         self.body = body
         self.cancel = cancel
+    }
+
+    /// A watch response whose events arrive as objects.
+    public init(status: Int, headers: [String: String] = [:], events: AsyncThrowingStream<Client.WatchEvent, any Error>,
+                cancel: @escaping @Sendable () -> Void) {
+        self.init(status: status, headers: headers, body: AsyncThrowingStream { nil }, cancel: cancel)
+        self.events = events
     }
 
     /// Reads the rest of the body into one buffer (for an error response on a streaming request).

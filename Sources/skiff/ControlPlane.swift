@@ -4,6 +4,7 @@ import NIOSSL
 import SkiffAPIServer
 import SkiffClient
 import SkiffControllers
+import SkiffInProcess
 import SkiffModel
 import SkiffNodeAgent
 import SkiffProxy

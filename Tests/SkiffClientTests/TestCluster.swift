@@ -143,6 +143,9 @@ final class TestTransport: Transport {
             }
             continuation.onTermination = { _ in cancel() }
             return TransportStream(status: Int(response.status.code), body: body, cancel: cancel)
+        case .events:  // only asked for by `wantsWatchObjects`
+            continuation.finish()
+            return TransportStream(status: 500, body: body) {}
         }
     }
 

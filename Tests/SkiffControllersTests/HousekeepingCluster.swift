@@ -1,7 +1,7 @@
 import Logging
-import NIOHTTP1
 import SkiffAPIServer
 import SkiffClient
+import SkiffInProcess
 import SkiffModel
 import SkiffStorage
 @testable import SkiffControllers
@@ -32,7 +32,7 @@ struct HousekeepingCluster: Sendable {
             group.addTask { try await cache.follow(from: loaded) }
             try await Bootstrap.ensureNamespaces(store: store, registry: registry)
             api.markReady()
-            let cluster = HousekeepingCluster(api: api, client: Client(transport: LoopbackTransport(api: api), userAgent: "housekeeping-tests"))
+            let cluster = HousekeepingCluster(api: api, client: Client(transport: InProcessTransport(api: api, bearerToken: HousekeepingCluster.token), userAgent: "housekeeping-tests"))
             do {
                 let result = try await body(cluster)
                 group.cancelAll()
@@ -129,47 +129,6 @@ extension NamespaceController: HousekeepingTestController {}
 extension ServiceAccountController: HousekeepingTestController {}
 extension RootCAPublisher: HousekeepingTestController {}
 extension GarbageCollector: HousekeepingTestController {}
-
-/// `APIServer.handle` as a `Transport`, as the executable's in-process transport does.
-struct LoopbackTransport: Transport {
-    let api: APIServer
-
-    func send(_ request: TransportRequest) async throws -> TransportResponse {
-        let response = await api.handle(serverRequest(request))
-        switch response.body {
-        case .bytes(let bytes):
-            return TransportResponse(status: Int(response.status.code), body: bytes)
-        case .stream(let chunks):
-            var body: [UInt8] = []
-            for await chunk in chunks { body += chunk }
-            return TransportResponse(status: Int(response.status.code), body: body)
-        }
-    }
-
-    func stream(_ request: TransportRequest) async throws -> TransportStream {
-        let response = await api.handle(serverRequest(request))
-        let (body, continuation) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
-        switch response.body {
-        case .bytes(let bytes):
-            continuation.yield(bytes)
-            continuation.finish()
-            return TransportStream(status: Int(response.status.code), body: body) {}
-        case .stream(let chunks):
-            let pump = Task {
-                for await chunk in chunks { continuation.yield(chunk) }
-                continuation.finish()
-            }
-            continuation.onTermination = { _ in pump.cancel() }
-            return TransportStream(status: Int(response.status.code), body: body) { pump.cancel() }
-        }
-    }
-
-    func serverRequest(_ request: TransportRequest) -> Request {
-        var headers = HTTPHeaders(request.headers.map { ($0.key, $0.value) })
-        headers.add(name: "Authorization", value: "Bearer \(HousekeepingCluster.token)")
-        return Request(method: HTTPMethod(rawValue: request.method), uri: request.path, headers: headers, body: request.body)
-    }
-}
 
 /// Objects the housekeeping tests create.
 enum HK {

@@ -164,6 +164,14 @@ public struct HTTPServer: Sendable {
                 try await outbound.write(.http(.body(.byteBuffer(ByteBuffer(bytes: chunk)))))
             }
             try await outbound.write(.http(.end(nil)))
+        case .events(let events):
+            // Only a request from this process asks for objects; a socket gets them as lines.
+            headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
+            try await outbound.write(.http(.head(HTTPResponseHead(version: request.version, status: response.status, headers: headers))))
+            for await event in events {
+                try await outbound.write(.http(.body(.byteBuffer(ByteBuffer(bytes: event.line)))))
+            }
+            try await outbound.write(.http(.end(nil)))
         }
     }
 }

@@ -13,6 +13,9 @@ public struct Request: Sendable {
     public var body: [UInt8]
     /// The authenticated identity; set by the authenticator before routing.
     public var user: UserInfo = .anonymous
+    /// Set by a client in this process: a JSON watch then answers with `Response.Body.events`,
+    /// the objects themselves, so the client does not parse what the server already has parsed.
+    public var wantsWatchObjects = false
 
     public init(method: HTTPMethod, uri: String, headers: HTTPHeaders, body: [UInt8]) {
         self.method = method
@@ -80,6 +83,8 @@ public struct Response: Sendable {
     public enum Body: Sendable {
         case bytes([UInt8])
         case stream(AsyncStream<[UInt8]>)
+        /// Watch events as objects, for a request with `wantsWatchObjects`.
+        case events(AsyncStream<WatchObjectEvent>)
     }
 
     public var status: HTTPResponseStatus
@@ -119,4 +124,19 @@ public struct Response: Sendable {
         let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
         headers.add(name: "Warning", value: "299 - \"\(escaped)\"")
     }
+}
+
+/// One watch event as an object: what a watch line (`{"type":...,"object":...}`) encodes.
+public struct WatchObjectEvent: Sendable {
+    /// `ADDED`, `MODIFIED`, `DELETED` or `BOOKMARK`.
+    public var type: String
+    public var object: JSON
+
+    public init(type: String, object: JSON) {
+        self.type = type
+        self.object = object
+    }
+
+    /// The event as a watch line, newline included.
+    public var line: [UInt8] { WatchLine.encode(type: type, object: object) }
 }

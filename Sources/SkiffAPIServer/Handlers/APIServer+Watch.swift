@@ -41,23 +41,31 @@ extension APIServer {
         let timeout = opts.timeoutSeconds.map { Duration.seconds($0) }
         let bookmarks = opts.allowWatchBookmarks
         let initialEnd = opts.sendInitialEvents == true && bookmarks
-        let (out, continuation) = AsyncStream<[UInt8]>.makeStream()
+        let output: WatchOutput
+        let body: Response.Body
+        if c.request.wantsWatchObjects && c.format == .object && c.conversion == nil {
+            let (events, continuation) = AsyncStream<WatchObjectEvent>.makeStream()
+            (output, body) = (.objects(continuation), .events(events))
+        } else {
+            let (lines, continuation) = AsyncStream<[UInt8]>.makeStream()
+            (output, body) = (.lines(continuation), .stream(lines))
+        }
         // The pump lives exactly as long as the response stream: cancelled when the client goes away.
         let pump = Task {
             var encoder = WatchEncoder(context: context, options: opts)
             for obj in started.initial where opts.matches(obj) {
-                continuation.yield(encoder.line("ADDED", obj))
+                encoder.send("ADDED", obj, parsed: nil, to: output)
             }
             if initialEnd {
-                continuation.yield(encoder.bookmark(started.revision, initialEventsEnd: true))
+                output.send(type: "BOOKMARK", encoder.bookmark(started.revision, initialEventsEnd: true))
             }
             let afterInitial = encoder
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     var events = afterInitial
                     for await event in started.stream {
-                        guard let line = events.encode(event) else { continue }
-                        continuation.yield(line)
+                        guard let type = events.type(of: event) else { continue }
+                        events.send(type, event.object, parsed: event.parsed, to: output)
                     }
                 }
                 if let timeout {
@@ -75,17 +83,44 @@ extension APIServer {
                             try? await Task.sleep(until: next)
                             if Task.isCancelled { break }
                             let revision = await self.store.cache.revision
-                            continuation.yield(afterInitial.bookmark(revision, initialEventsEnd: false))
+                            output.send(type: "BOOKMARK", afterInitial.bookmark(revision, initialEventsEnd: false))
                         }
                     }
                 }
                 await group.next()
                 group.cancelAll()
             }
-            continuation.finish()
+            output.finish()
         }
-        continuation.onTermination = { _ in pump.cancel() }
-        return Response(status: .ok, headers: ["Content-Type": "application/json", "Cache-Control": "no-cache, private"], body: .stream(out))
+        output.onTermination { pump.cancel() }
+        return Response(status: .ok, headers: ["Content-Type": "application/json", "Cache-Control": "no-cache, private"], body: body)
+    }
+}
+
+/// Where a watch's events go: lines for a socket, or objects for a client in this process.
+enum WatchOutput: Sendable {
+    case lines(AsyncStream<[UInt8]>.Continuation)
+    case objects(AsyncStream<WatchObjectEvent>.Continuation)
+
+    func send(type: String, _ object: JSON) {
+        switch self {
+        case .lines(let c): c.yield(WatchLine.encode(type: type, object: object))
+        case .objects(let c): c.yield(WatchObjectEvent(type: type, object: object))
+        }
+    }
+
+    func finish() {
+        switch self {
+        case .lines(let c): c.finish()
+        case .objects(let c): c.finish()
+        }
+    }
+
+    func onTermination(_ action: @escaping @Sendable () -> Void) {
+        switch self {
+        case .lines(let c): c.onTermination = { _ in action() }
+        case .objects(let c): c.onTermination = { _ in action() }
+        }
     }
 }
 
@@ -101,18 +136,27 @@ struct WatchEncoder: Sendable {
         self.options = options
     }
 
-    mutating func encode(_ event: CacheEvent) -> [UInt8]? {
+    /// The event's type for this watcher, or nil when its selectors filter the event out.
+    func type(of event: CacheEvent) -> String? {
         let now = options.matches(event.object)
         let before = event.previous.map(options.matches) ?? false
         switch event.kind {
-        case .added: return now ? line("ADDED", event.object) : nil
+        case .added: return now ? "ADDED" : nil
         case .modified:
-            if now && before { return line("MODIFIED", event.object) }
-            if now { return line("ADDED", event.object) }
-            if before { return line("DELETED", event.object) }
+            if now && before { return "MODIFIED" }
+            if now { return "ADDED" }
+            if before { return "DELETED" }
             return nil
         case .deleted:
-            return (event.previous.map(options.matches) ?? now) ? line("DELETED", event.object) : nil
+            return (event.previous.map(options.matches) ?? now) ? "DELETED" : nil
+        }
+    }
+
+    /// Sends one event: as a line, or as the object (`parsed` when the cache has it at hand).
+    mutating func send(_ type: String, _ obj: CachedObject, parsed: JSON?, to output: WatchOutput) {
+        switch output {
+        case .lines(let c): c.yield(line(type, obj))
+        case .objects(let c): c.yield(WatchObjectEvent(type: type, object: parsed ?? obj.object))
         }
     }
 
@@ -129,10 +173,10 @@ struct WatchEncoder: Sendable {
         }
     }
 
-    func bookmark(_ revision: Int64, initialEventsEnd: Bool) -> [UInt8] {
+    func bookmark(_ revision: Int64, initialEventsEnd: Bool) -> JSON {
         var meta: JSON = ["resourceVersion": .string(String(revision))]
         if initialEventsEnd { meta["annotations"] = ["k8s.io/initial-events-end": "true"] }
-        return WatchLine.encode(type: "BOOKMARK", object: ["kind": .string(context.type.kind), "apiVersion": .string(context.apiVersion), "metadata": meta])
+        return ["kind": .string(context.type.kind), "apiVersion": .string(context.apiVersion), "metadata": meta]
     }
 }
 

@@ -16,11 +16,20 @@ public struct CachedObject: Sendable {
     /// Builds the cached form of a stored value: sets `resourceVersion`, extracts selector fields.
     /// `parsed` is the value already parsed, when the caller has it.
     public init?(_ kv: KeyValue, registry: Registry, parsed: JSON? = nil) {
+        guard let (entry, _) = CachedObject.make(kv, registry: registry, parsed: parsed) else { return nil }
+        self = entry
+    }
+
+    /// The cached form of a stored value and the object it serializes (with `resourceVersion`).
+    static func make(_ kv: KeyValue, registry: Registry, parsed: JSON? = nil) -> (CachedObject, JSON)? {
         guard var object = parsed ?? (try? JSON.parse(kv.value)) else { return nil }
         object["metadata", "resourceVersion"] = .string(String(kv.modRevision))
-        let type = registry.type(forKey: kv.key)
-        key = kv.key
-        revision = kv.modRevision
+        return (CachedObject(key: kv.key, revision: kv.modRevision, object: object, type: registry.type(forKey: kv.key)), object)
+    }
+
+    init(key: String, revision: Int64, object: JSON, type: ResourceType?) {
+        self.key = key
+        self.revision = revision
         namespace = object["metadata", "namespace"]?.string ?? ""
         name = object["metadata", "name"]?.string ?? ""
         labels = object["metadata", "labels"]?.stringMap ?? [:]
@@ -43,4 +52,8 @@ public struct CacheEvent: Sendable {
     /// The object before the change, for `modified` and `deleted` (filters need the old labels).
     public var previous: CachedObject?
     public var revision: Int64
+    /// `object` parsed, as the watch cache had it when it applied the change; set on the events
+    /// handed to watchers (so a watcher in this process need not parse the bytes), not on those
+    /// kept in the window.
+    public var parsed: JSON? = nil
 }

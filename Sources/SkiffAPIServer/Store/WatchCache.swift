@@ -79,8 +79,8 @@ public actor WatchCache {
         return rev
     }
 
-    func cached(_ kv: KeyValue, parsed: JSON? = nil) -> (String, CachedObject)? {
-        guard let entry = CachedObject(kv, registry: registry, parsed: parsed) else { return nil }
+    func cached(_ kv: KeyValue) -> (String, CachedObject)? {
+        guard let entry = CachedObject(kv, registry: registry) else { return nil }
         return (Registry.keyPrefix(of: kv.key) ?? "", entry)
     }
 
@@ -94,7 +94,8 @@ public actor WatchCache {
     func apply(_ event: WatchEvent) {
         let note = pending.withLock { $0.removeValue(forKey: event.kv.key) }
         let parsed = event.kind == .put && note?.bytes == event.kv.value ? note?.object : nil
-        guard let (prefix, entry) = cached(event.kv, parsed: parsed) else { return }
+        guard let (entry, object) = CachedObject.make(event.kv, registry: registry, parsed: parsed) else { return }
+        let prefix = Registry.keyPrefix(of: event.kv.key) ?? ""
         let previous = objects[prefix]?[event.kv.key]
         let out: CacheEvent
         switch event.kind {
@@ -107,8 +108,10 @@ public actor WatchCache {
         }
         revision = event.revision
         record(out)
+        var delivered = out
+        delivered.parsed = object
         for (_, w) in watchers where event.kv.key.hasPrefix(w.prefix) {
-            w.continuation.yield(out)
+            w.continuation.yield(delivered)
         }
         resumeWaiters()
     }

@@ -5,12 +5,17 @@ import SkiffClient
 /// A `Transport` that hands requests straight to the API server's handler in this process: the
 /// way the scheduler, controllers and node agent of `skiff up` reach the API without a socket.
 /// Requests are authenticated as usual, so give the client a token in `authorization`.
-struct InProcessTransport: Transport {
+public struct InProcessTransport: Transport {
     let api: APIServer
     /// Sent as `Authorization: Bearer <token>` unless a request has its own.
     let bearerToken: String?
 
-    func send(_ request: TransportRequest) async throws -> TransportResponse {
+    public init(api: APIServer, bearerToken: String?) {
+        self.api = api
+        self.bearerToken = bearerToken
+    }
+
+    public func send(_ request: TransportRequest) async throws -> TransportResponse {
         let response = await api.handle(serverRequest(request))
         switch response.body {
         case .bytes(let bytes):
@@ -19,11 +24,18 @@ struct InProcessTransport: Transport {
             var body: [UInt8] = []
             for await chunk in chunks { body += chunk }
             return TransportResponse(status: Int(response.status.code), headers: headers(response), body: body)
+        case .events(let events):
+            var body: [UInt8] = []
+            for await event in events { body += event.line }
+            return TransportResponse(status: Int(response.status.code), headers: headers(response), body: body)
         }
     }
 
-    func stream(_ request: TransportRequest) async throws -> TransportStream {
-        let response = await api.handle(serverRequest(request))
+    /// A watch answers with its events as objects: nothing is serialized and parsed again.
+    public func stream(_ request: TransportRequest) async throws -> TransportStream {
+        var serverRequest = serverRequest(request)
+        serverRequest.wantsWatchObjects = true
+        let response = await api.handle(serverRequest)
         let (body, continuation) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
         switch response.body {
         case .bytes(let bytes):
@@ -38,6 +50,18 @@ struct InProcessTransport: Transport {
             }
             continuation.onTermination = { _ in pump.cancel() }
             return TransportStream(status: Int(response.status.code), headers: headers(response), body: body) { pump.cancel() }
+        case .events(let serverEvents):
+            continuation.finish()
+            let (events, eventContinuation) = AsyncThrowingStream<Client.WatchEvent, any Error>.makeStream()
+            let pump = Task {
+                for await event in serverEvents {
+                    guard let type = Client.WatchEvent.EventType(rawValue: event.type) else { continue }
+                    eventContinuation.yield(Client.WatchEvent(type: type, object: event.object))
+                }
+                eventContinuation.finish()
+            }
+            eventContinuation.onTermination = { _ in pump.cancel() }
+            return TransportStream(status: Int(response.status.code), headers: headers(response), events: events) { pump.cancel() }
         }
     }
 
