@@ -20,7 +20,8 @@ extension FieldSet {
     static func insert(_ elements: ArraySlice<FieldPathElement>, into node: inout [String: JSON]) {
         guard let first = elements.first else { return }
         let key = first.fieldsV1Key
-        var child = node[key]?.object ?? [:]
+        // Taken out of `node` so that `child` is the only reference and grows in place.
+        var child = node.removeValue(forKey: key)?.object ?? [:]
         if elements.count == 1 {
             child["."] = [:]
         } else {

@@ -73,3 +73,39 @@ extension JSON {
         out.append(UInt8(ascii: "\""))
     }
 }
+
+extension JSON {
+    /// The compact encoding of an object, and the offset just inside its top-level `metadata`
+    /// object (after `"metadata":{`), where `splicing(resourceVersion:into:at:)` adds a member
+    /// without encoding the object again; nil when there is no metadata object.
+    public func serializedMarkingMetadata() -> (bytes: [UInt8], metadata: Int?) {
+        guard case .object(let members) = self else { return (serialized(), nil) }
+        var out: [UInt8] = []
+        out.reserveCapacity(1024)
+        var mark: Int?
+        out.append(UInt8(ascii: "{"))
+        for (i, (k, v)) in members.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSON.writeString(k, to: &out)
+            out.append(UInt8(ascii: ":"))
+            if k == "metadata", v.object != nil { mark = out.count + 1 }
+            v.write(to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return (out, mark)
+    }
+
+    /// `bytes` with `"resourceVersion":"<revision>"` as the first member of the object that
+    /// starts just before `offset` (as `serializedMarkingMetadata` marks it).
+    public static func splicing(resourceVersion revision: Int64, into bytes: [UInt8], at offset: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 40)
+        out += bytes[..<offset]
+        out += #""resourceVersion":""#.utf8
+        out += String(revision).utf8
+        out.append(UInt8(ascii: "\""))
+        if offset < bytes.count, bytes[offset] != UInt8(ascii: "}") { out.append(UInt8(ascii: ",")) }
+        out += bytes[offset...]
+        return out
+    }
+}

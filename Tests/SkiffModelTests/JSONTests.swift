@@ -80,3 +80,25 @@ import Testing
         #expect(Timestamp.formatMicro(1.25) == "1970-01-01T00:00:01.250000Z")
     }
 }
+
+/// Splicing `resourceVersion` into an object's encoding instead of encoding it again.
+@Suite struct JSONSpliceTests {
+    @Test(arguments: [
+        ["kind": "Pod", "metadata": ["name": "a", "labels": ["metadata": "x"]], "spec": ["metadata": ["name": "inner"]]],
+        ["kind": "Pod", "metadata": [:]],
+    ] as [JSON])
+    func theSplicedBytesAreTheObjectWithItsResourceVersion(object: JSON) throws {
+        let (bytes, mark) = object.serializedMarkingMetadata()
+        #expect(try JSON.parse(bytes) == object)
+        let spliced = JSON.splicing(resourceVersion: 42, into: bytes, at: try #require(mark))
+        var expected = object
+        expected["metadata", "resourceVersion"] = "42"
+        #expect(try JSON.parse(spliced) == expected)
+    }
+
+    @Test func noMetadataObjectNoMark() {
+        let notAnObject: JSON = ["kind": "Pod", "metadata": "x"]
+        #expect(notAnObject.serializedMarkingMetadata().metadata == nil)
+        #expect(JSON.array([]).serializedMarkingMetadata().metadata == nil)
+    }
+}

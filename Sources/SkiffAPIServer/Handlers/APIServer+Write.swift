@@ -9,8 +9,8 @@ extension APIServer {
             throw APIError.badRequest("the server could not find the requested resource")
         }
         if c.type.group.isEmpty && c.type.kind == "Pod" { try await admitServiceAccount(&obj) }
-        let created = try await store.create(c.type, obj, dryRun: c.dryRun, manager: c.fieldManager)
-        return .json(c.output(created), status: .created)
+        let created = try await store.createWritten(c.type, obj, dryRun: c.dryRun, manager: c.fieldManager)
+        return c.respond(created, status: .created)
     }
 
     func update(_ c: inout RequestContext) async throws -> Response {
@@ -23,9 +23,9 @@ extension APIServer {
             throw APIError.badRequest("the name of the object (\(bodyName)) does not match the name on the URL (\(c.info.name))")
         }
         let target: ResourceStore.UpdateTarget = c.info.subresource == "status" ? .status : .main
-        let (result, created) = try await store.update(c.type, namespace: c.namespace, name: c.info.name, obj, target: target,
-                                                       dryRun: c.dryRun, manager: c.fieldManager)
-        return .json(c.output(result), status: created ? .created : .ok)
+        let (result, created) = try await store.updateWritten(c.type, namespace: c.namespace, name: c.info.name, obj, target: target,
+                                                              dryRun: c.dryRun, manager: c.fieldManager)
+        return c.respond(result, status: created ? .created : .ok)
     }
 
     func patch(_ c: inout RequestContext) async throws -> Response {
@@ -36,8 +36,8 @@ extension APIServer {
         }
         let body = c.request.body
         var context = c
-        let result = try await store.guaranteedUpdate(c.type, namespace: c.namespace, name: c.info.name, dryRun: c.dryRun,
-                                                      manager: c.fieldManager) { current throws(APIError) in
+        let result = try await store.guaranteedUpdateWritten(c.type, namespace: c.namespace, name: c.info.name, dryRun: c.dryRun,
+                                                             manager: c.fieldManager) { current throws(APIError) in
             let versioned = context.output(current)
             var patched = try Patching.apply(body, contentType: patchType, to: versioned, kind: context.type)
             do { patched = try self.validateFields(&context, patched, isPatchResult: true) } catch let e as APIError { throw e } catch {
@@ -54,7 +54,7 @@ extension APIServer {
             return patched
         } target: { target }
         c.warnings = context.warnings
-        return .json(c.output(result))
+        return c.respond(result)
     }
 
     func delete(_ c: inout RequestContext) async throws -> Response {

@@ -1,3 +1,4 @@
+import NIOHTTP1
 import SkiffModel
 
 /// One resource request being served: what it addresses, the version it speaks, and the
@@ -52,6 +53,12 @@ struct RequestContext {
         var o = c.fromStorage(object)
         o["apiVersion"] = .string(apiVersion)
         return o
+    }
+
+    /// The response with a written object: the bytes the write made when no conversion applies.
+    func respond(_ written: Written, status: HTTPResponseStatus = .ok) -> Response {
+        if conversion == nil, let bytes = written.bytes { return .raw(bytes, status: status) }
+        return .json(output(written.object), status: status)
     }
 
     /// Serialized bytes of a cached object in the requested version.

@@ -15,19 +15,26 @@ public struct CachedObject: Sendable {
 
     /// Builds the cached form of a stored value: sets `resourceVersion`, extracts selector fields.
     /// `parsed` is the value already parsed, when the caller has it.
-    public init?(_ kv: KeyValue, registry: Registry, parsed: JSON? = nil) {
-        guard let (entry, _) = CachedObject.make(kv, registry: registry, parsed: parsed) else { return nil }
+    public init?(_ kv: KeyValue, registry: Registry) {
+        guard let (entry, _) = CachedObject.make(kv, registry: registry) else { return nil }
         self = entry
     }
 
     /// The cached form of a stored value and the object it serializes (with `resourceVersion`).
-    static func make(_ kv: KeyValue, registry: Registry, parsed: JSON? = nil) -> (CachedObject, JSON)? {
-        guard var object = parsed ?? (try? JSON.parse(kv.value)) else { return nil }
+    /// `prepared` is what the write path stored as `kv.value`, when it was this server's write.
+    static func make(_ kv: KeyValue, registry: Registry, prepared: PreparedWrite? = nil) -> (CachedObject, JSON)? {
+        let type = registry.type(forKey: kv.key)
+        if let prepared {
+            let object = prepared.object(revision: kv.modRevision)
+            return (CachedObject(key: kv.key, revision: kv.modRevision, object: object, bytes: prepared.bytes(revision: kv.modRevision),
+                                 type: type), object)
+        }
+        guard var object = try? JSON.parse(kv.value) else { return nil }
         object["metadata", "resourceVersion"] = .string(String(kv.modRevision))
-        return (CachedObject(key: kv.key, revision: kv.modRevision, object: object, type: registry.type(forKey: kv.key)), object)
+        return (CachedObject(key: kv.key, revision: kv.modRevision, object: object, bytes: object.serialized(), type: type), object)
     }
 
-    init(key: String, revision: Int64, object: JSON, type: ResourceType?) {
+    init(key: String, revision: Int64, object: JSON, bytes: [UInt8], type: ResourceType?) {
         self.key = key
         self.revision = revision
         namespace = object["metadata", "namespace"]?.string ?? ""
@@ -37,7 +44,7 @@ public struct CachedObject: Sendable {
         fields["metadata.name"] = name
         if type?.namespaced ?? true { fields["metadata.namespace"] = namespace }
         self.fields = fields
-        bytes = object.serialized()
+        self.bytes = bytes
     }
 
     /// The parsed object. Bytes in the cache were produced by Skiff, so this does not fail.

@@ -91,12 +91,10 @@ extension ResourceStore {
                 obj["metadata", "generation"] = .int(generation + 1)
             }
             if options.dryRun { return .pending(obj) }
-            var stored = obj
-            stored["metadata", "resourceVersion"] = nil
+            let prepared = PreparedWrite(obj)
             do {
-                let bytes = stored.serialized()
-                cache.willStore(key: key, bytes: bytes, object: stored)
-                let newRev = try await backend.update(key, value: bytes, expectedRevision: rev)
+                cache.willStore(key: key, prepared)
+                let newRev = try await backend.update(key, value: prepared.bytes, expectedRevision: rev)
                 acknowledge(newRev)
                 obj["metadata", "resourceVersion"] = .string(String(newRev))
                 return .pending(obj)

@@ -60,6 +60,11 @@ public final class ResourceStore: Sendable {
 
     /// Creates an object (already converted to the storage version and carrying its namespace).
     public func create(_ type: ResourceType, _ input: JSON, dryRun: Bool, manager: FieldManager? = nil) async throws(APIError) -> JSON {
+        try await createWritten(type, input, dryRun: dryRun, manager: manager).object
+    }
+
+    /// `create`, with the created object's encoding.
+    public func createWritten(_ type: ResourceType, _ input: JSON, dryRun: Bool, manager: FieldManager? = nil) async throws(APIError) -> Written {
         var obj = input
         if let rv = obj["metadata", "resourceVersion"]?.string, !rv.isEmpty {
             throw .internalError("resourceVersion should not be set on objects to be created")
@@ -91,20 +96,17 @@ public final class ResourceStore: Sendable {
                                               causes: [.init(reason: "NamespaceTerminating", message: "namespace \(ns) is being terminated", field: "metadata.namespace")]))
             }
         }
-        if dryRun { return obj }
+        if dryRun { return Written(object: obj) }
         let key = type.key(namespace: obj["metadata", "namespace"]?.string, name: name)
         await sync()  // so an object deleted just now is not taken for an existing one
         if await cache.get(resourcePrefix: type.keyPrefix, key: key) != nil { throw .alreadyExists(type.groupResource, name) }
         try await type.strategy.allocate(&obj, allocators)
-        var stored = obj
-        stored["metadata", "resourceVersion"] = nil
+        let prepared = PreparedWrite(obj)
         do {
-            let bytes = stored.serialized()
-            cache.willStore(key: key, bytes: bytes, object: stored)
-            let rev = try await backend.create(key, value: bytes)
+            cache.willStore(key: key, prepared)
+            let rev = try await backend.create(key, value: prepared.bytes)
             acknowledge(rev)
-            obj["metadata", "resourceVersion"] = .string(String(rev))
-            return obj
+            return Written(object: prepared.object(revision: rev), bytes: prepared.bytes(revision: rev))
         } catch {
             await type.strategy.release(obj, allocators)
             throw StorageErrors.map(error, type, name)
@@ -126,6 +128,14 @@ public final class ResourceStore: Sendable {
     /// Returns the stored result and whether it was created (only where the kind allows create-on-update).
     public func update(_ type: ResourceType, namespace: String?, name: String, _ input: JSON, target: UpdateTarget = .main,
                        dryRun: Bool, manager: FieldManager? = nil) async throws(APIError) -> (JSON, created: Bool) {
+        let (written, created) = try await updateWritten(type, namespace: namespace, name: name, input, target: target,
+                                                         dryRun: dryRun, manager: manager)
+        return (written.object, created)
+    }
+
+    /// `update`, with the stored object's encoding.
+    public func updateWritten(_ type: ResourceType, namespace: String?, name: String, _ input: JSON, target: UpdateTarget = .main,
+                              dryRun: Bool, manager: FieldManager? = nil) async throws(APIError) -> (Written, created: Bool) {
         let key = type.key(namespace: namespace, name: name)
         let kv: KeyValue?
         do { kv = try await backend.get(key) } catch { throw StorageErrors.map(error, type, name) }
@@ -133,11 +143,11 @@ public final class ResourceStore: Sendable {
             if type.strategy.allowsCreateOnUpdate && target == .main {
                 var obj = input
                 obj["metadata", "resourceVersion"] = nil
-                return (try await create(type, obj, dryRun: dryRun, manager: manager), true)
+                return (try await createWritten(type, obj, dryRun: dryRun, manager: manager), true)
             }
             throw .notFound(type.groupResource, name)
         }
-        let result = try await guaranteedUpdate(type, namespace: namespace, name: name, dryRun: dryRun, manager: manager) { old throws(APIError) in
+        let result = try await guaranteedUpdateWritten(type, namespace: namespace, name: name, dryRun: dryRun, manager: manager) { old throws(APIError) in
             if let rv = input["metadata", "resourceVersion"]?.string, !rv.isEmpty,
                rv != old["metadata", "resourceVersion"]?.string {
                 throw .conflict(type.groupResource, name, APIError.optimisticLockMessage)
@@ -153,30 +163,36 @@ public final class ResourceStore: Sendable {
                                  manager: FieldManager? = nil,
                                  mutate: (JSON) throws(APIError) -> JSON,
                                  target: () -> UpdateTarget = { .main }) async throws(APIError) -> JSON {
+        try await guaranteedUpdateWritten(type, namespace: namespace, name: name, dryRun: dryRun, manager: manager,
+                                          mutate: mutate, target: target).object
+    }
+
+    /// `guaranteedUpdate`, with the stored object's encoding.
+    public func guaranteedUpdateWritten(_ type: ResourceType, namespace: String?, name: String, dryRun: Bool,
+                                        manager: FieldManager? = nil,
+                                        mutate: (JSON) throws(APIError) -> JSON,
+                                        target: () -> UpdateTarget = { .main }) async throws(APIError) -> Written {
         let key = type.key(namespace: namespace, name: name)
         for _ in 0..<16 {
             let (old, oldRev) = try await current(type, key: key, name: name)
             var obj = try mutate(old)
             obj = try prepareUpdate(type, obj, old: old, target: target())
             manager?.trackUpdate(&obj, old: old, type: type)
-            if obj == old { return old }  // nothing changed: no write, same resourceVersion
-            if dryRun { return obj }
+            if obj == old { return Written(object: old) }  // nothing changed: no write, same resourceVersion
+            if dryRun { return Written(object: obj) }
             // As kube-apiserver's shouldDeleteDuringUpdate: not while a graceful deletion is pending
             // (a Pod's kubelet writes status until it deletes the Pod with grace period 0).
             if obj["metadata", "deletionTimestamp"] != nil, (obj["metadata", "finalizers"]?.array ?? []).isEmpty,
                (old["metadata", "deletionGracePeriodSeconds"]?.int ?? 0) == 0,
                !type.strategy.awaitsFinalization(obj) {
-                return try await deleteNow(type, key: key, name: name, expected: oldRev)
+                return Written(object: try await deleteNow(type, key: key, name: name, expected: oldRev))
             }
-            var stored = obj
-            stored["metadata", "resourceVersion"] = nil
+            let prepared = PreparedWrite(obj)
             do {
-                let bytes = stored.serialized()
-                cache.willStore(key: key, bytes: bytes, object: stored)
-                let rev = try await backend.update(key, value: bytes, expectedRevision: oldRev)
+                cache.willStore(key: key, prepared)
+                let rev = try await backend.update(key, value: prepared.bytes, expectedRevision: oldRev)
                 acknowledge(rev)
-                obj["metadata", "resourceVersion"] = .string(String(rev))
-                return obj
+                return Written(object: prepared.object(revision: rev), bytes: prepared.bytes(revision: rev))
             } catch StorageError.conflict {
                 continue
             } catch {

@@ -25,7 +25,7 @@ public actor WatchCache {
     let waiters = RevisionWaiters()
     /// What this server is about to store, by key: the bytes and the object they serialize, so
     /// that applying the write's event need not parse the bytes again.
-    nonisolated let pending = Mutex<[String: (bytes: [UInt8], object: JSON)]>([:])
+    nonisolated let pending = Mutex<[String: PreparedWrite]>([:])
 
     struct Watcher {
         var prefix: String
@@ -84,17 +84,17 @@ public actor WatchCache {
         return (Registry.keyPrefix(of: kv.key) ?? "", entry)
     }
 
-    /// Called by the write path before it stores `bytes` (the serialized `object`) at `key`.
-    /// A write that then fails leaves a note that the key's next event discards: only a value
-    /// with exactly these bytes is taken from it.
-    nonisolated func willStore(key: String, bytes: [UInt8], object: JSON) {
-        pending.withLock { $0[key] = (bytes, object) }
+    /// Called by the write path before it stores `prepared.bytes` at `key`. A write that then
+    /// fails leaves a note that the key's next event discards: only a value with exactly these
+    /// bytes is taken from it.
+    nonisolated func willStore(key: String, _ prepared: PreparedWrite) {
+        pending.withLock { $0[key] = prepared }
     }
 
     func apply(_ event: WatchEvent) {
         let note = pending.withLock { $0.removeValue(forKey: event.kv.key) }
-        let parsed = event.kind == .put && note?.bytes == event.kv.value ? note?.object : nil
-        guard let (entry, object) = CachedObject.make(event.kv, registry: registry, parsed: parsed) else { return }
+        let prepared = event.kind == .put && note?.bytes == event.kv.value ? note : nil
+        guard let (entry, object) = CachedObject.make(event.kv, registry: registry, prepared: prepared) else { return }
         let prefix = Registry.keyPrefix(of: event.kv.key) ?? ""
         let previous = objects[prefix]?[event.kv.key]
         let out: CacheEvent
