@@ -95,9 +95,7 @@ extension ResourceStore {
             do {
                 cache.willStore(key: key, prepared)
                 let newRev = try await backend.update(key, value: prepared.bytes, expectedRevision: rev)
-                acknowledge(newRev)
-                obj["metadata", "resourceVersion"] = .string(String(newRev))
-                return .pending(obj)
+                return .pending(stored(prepared, key: key, revision: newRev).object)
             } catch StorageError.conflict {
                 continue
             } catch {

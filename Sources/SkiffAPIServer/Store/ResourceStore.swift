@@ -14,6 +14,8 @@ public final class ResourceStore: Sendable {
     public let allocators: Allocators
     /// The highest revision this server has acknowledged to a client.
     let acknowledged = Atomic<Int64>(0)
+    /// What this server wrote last, for the read of the next read-modify-write.
+    let recent = RecentWrites()
 
     public init(backend: any StorageBackend, cache: WatchCache, registry: Registry, allocators: Allocators? = nil) {
         self.allocators = allocators ?? Allocators(backend: backend)
@@ -45,9 +47,19 @@ public final class ResourceStore: Sendable {
     func current(_ type: ResourceType, key: String, name: String) async throws(APIError) -> (JSON, Int64) {
         let kv: KeyValue?
         do { kv = try await backend.get(key) } catch { throw StorageErrors.map(error, type, name) }
-        guard let kv, var obj = try? JSON.parse(kv.value) else { throw .notFound(type.groupResource, name) }
+        guard let kv else { throw .notFound(type.groupResource, name) }
+        if let obj = recent.object(key: key, revision: kv.modRevision) { return (obj, kv.modRevision) }
+        guard var obj = try? JSON.parse(kv.value) else { throw .notFound(type.groupResource, name) }
         obj["metadata", "resourceVersion"] = .string(String(kv.modRevision))
         return (obj, kv.modRevision)
+    }
+
+    /// A write of `prepared` at `key` was stored at `revision`: notes it and answers with it.
+    func stored(_ prepared: PreparedWrite, key: String, revision: Int64) -> Written {
+        acknowledge(revision)
+        let object = prepared.object(revision: revision)
+        recent.note(key: key, revision: revision, object: object)
+        return Written(object: object, bytes: prepared.bytes(revision: revision))
     }
 
     public func namespaceExists(_ name: String) async -> JSON? {
@@ -104,9 +116,7 @@ public final class ResourceStore: Sendable {
         let prepared = PreparedWrite(obj)
         do {
             cache.willStore(key: key, prepared)
-            let rev = try await backend.create(key, value: prepared.bytes)
-            acknowledge(rev)
-            return Written(object: prepared.object(revision: rev), bytes: prepared.bytes(revision: rev))
+            return stored(prepared, key: key, revision: try await backend.create(key, value: prepared.bytes))
         } catch {
             await type.strategy.release(obj, allocators)
             throw StorageErrors.map(error, type, name)
@@ -190,9 +200,7 @@ public final class ResourceStore: Sendable {
             let prepared = PreparedWrite(obj)
             do {
                 cache.willStore(key: key, prepared)
-                let rev = try await backend.update(key, value: prepared.bytes, expectedRevision: oldRev)
-                acknowledge(rev)
-                return Written(object: prepared.object(revision: rev), bytes: prepared.bytes(revision: rev))
+                return stored(prepared, key: key, revision: try await backend.update(key, value: prepared.bytes, expectedRevision: oldRev))
             } catch StorageError.conflict {
                 continue
             } catch {
