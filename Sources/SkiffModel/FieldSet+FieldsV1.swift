@@ -2,32 +2,27 @@
 /// `{"f:spec":{"f:replicas":{}},"f:metadata":{"f:labels":{".":{},"f:app":{}}}}`.
 extension FieldSet {
     public var fieldsV1: JSON {
-        var root: [String: JSON] = [:]
+        FieldSet.tree(paths.map { $0.elements[...] })
+    }
+
+    /// The `fieldsV1` node of the paths below one place (each path here without that place's
+    /// own elements): a member with nothing below it is `{}`, one with members below is
+    /// `{".":{}, ...}`, as structured-merge-diff writes them. Each key is made once per node.
+    static func tree(_ paths: [ArraySlice<FieldPathElement>]) -> JSON {
+        var isMember = false
+        var below: [FieldPathElement: [ArraySlice<FieldPathElement>]] = [:]
         for path in paths {
-            FieldSet.insert(path.elements[...], into: &root)
+            if let first = path.first {
+                below[first, default: []].append(path.dropFirst())
+            } else {
+                isMember = true
+            }
         }
-        return FieldSet.collapse(.object(root))
-    }
-
-    /// A member with nothing below it is written `{}`, not `{".":{}}`.
-    static func collapse(_ node: JSON) -> JSON {
-        guard var members = node.object else { return node }
-        if members.count == 1, members["."] != nil { return [:] }
-        for (k, v) in members where k != "." { members[k] = collapse(v) }
-        return .object(members)
-    }
-
-    static func insert(_ elements: ArraySlice<FieldPathElement>, into node: inout [String: JSON]) {
-        guard let first = elements.first else { return }
-        let key = first.fieldsV1Key
-        // Taken out of `node` so that `child` is the only reference and grows in place.
-        var child = node.removeValue(forKey: key)?.object ?? [:]
-        if elements.count == 1 {
-            child["."] = [:]
-        } else {
-            insert(elements.dropFirst(), into: &child)
-        }
-        node[key] = .object(child)
+        var node: [String: JSON] = [:]
+        node.reserveCapacity(below.count + 1)
+        if isMember && !below.isEmpty { node["."] = [:] }
+        for (element, rest) in below { node[element.fieldsV1Key] = tree(rest) }
+        return .object(node)
     }
 
     /// Reads a `fieldsV1` tree; unknown key forms are skipped.

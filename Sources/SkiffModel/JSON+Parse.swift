@@ -24,6 +24,19 @@ extension JSON {
         return try result.get()
     }
 
+    /// Parses like `parse`, and says whether some object had a member more than once (which
+    /// `duplicateFields(in:)` then names): most bodies have none, and are parsed once.
+    public static func parseNotingDuplicates(_ bytes: [UInt8]) throws(JSONParseError) -> (JSON, hasDuplicates: Bool) {
+        let result: Result<(JSON, Bool), JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
+            var parser = JSONParser(buffer)
+            return Result { () throws(JSONParseError) in
+                let value = try parser.parseDocument()
+                return (value, parser.sawDuplicate)
+            }
+        }
+        return try result.get()
+    }
+
     public static func parse(_ text: String) throws(JSONParseError) -> JSON {
         try parse(Array(text.utf8))
     }
@@ -50,6 +63,8 @@ struct JSONParser {
     /// When set, duplicate member paths are collected here (and `path` is tracked).
     var duplicates: [String]?
     var path: [String] = []
+    /// Whether some object had a member more than once.
+    var sawDuplicate = false
 
     func render(_ key: String) -> String {
         var out = ""
@@ -135,8 +150,8 @@ struct JSONParser {
                 path.append(key)
                 members[key] = try parseValue()
                 path.removeLast()
-            } else {
-                members[key] = try parseValue()
+            } else if members.updateValue(try parseValue(), forKey: key) != nil {
+                sawDuplicate = true
             }
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end of input") }

@@ -8,7 +8,7 @@ extension SchemaWalker {
     mutating func mismatch(_ value: JSON, expected: String, goType: String, goValue: String? = nil, message: String? = nil) {
         mismatches.append(TypeMismatch(
             path: path, value: value, expected: expected,
-            goValue: goValue ?? SchemaWalker.goValueName(value), goStruct: goStruct,
+            goValue: goValue ?? SchemaWalker.goValueName(value), goStruct: goStruct.isEmpty ? "" : SchemaWalker.shortName(goStruct),
             goField: goFields.joined(separator: "."), goType: goType, message: message))
     }
 

@@ -58,6 +58,8 @@ struct SchemaWalker {
     var mismatches: [TypeMismatch] = []
     var path: [PathElement] = []
     var goFields: [String] = []
+    /// The schema definition of the struct holding the current field (its Go struct is the
+    /// definition's last component, named only in a mismatch's message).
     var goStruct = ""
 
     /// Kubernetes reports at most 100 strict decoding errors.
@@ -131,7 +133,7 @@ struct SchemaWalker {
         let additional = node["additionalProperties"]
         let preserve = node["x-kubernetes-preserve-unknown-fields"]?.bool == true
         let embedded = node["x-kubernetes-embedded-resource"]?.bool == true
-        let structName = name.map(SchemaWalker.shortName) ?? ""
+        let structName = name ?? ""
         for key in members.keys.sorted() {
             let child = members[key]!
             if let property = properties?[key] {

@@ -102,3 +102,16 @@ import Testing
         #expect(JSON.array([]).serializedMarkingMetadata().metadata == nil)
     }
 }
+
+@Suite struct JSONDuplicateNoticeTests {
+    @Test(arguments: [
+        (#"{"a":1,"b":{"c":2,"c":3}}"#, true),
+        (#"{"a":1,"a":2}"#, true),
+        (#"{"a":1,"b":[{"a":1},{"a":2}]}"#, false),
+    ])
+    func aMemberSeenTwiceIsNoticed(text: String, expected: Bool) throws {
+        let (value, hasDuplicates) = try JSON.parseNotingDuplicates(Array(text.utf8))
+        #expect(hasDuplicates == expected)
+        #expect(value == (try JSON.parse(text)))
+    }
+}

@@ -10,7 +10,8 @@ extension APIServer {
             throw APIError.badRequest("PATCH with apply requires fieldManager to be set in the query parameter 'fieldManager'")
         }
         let force = c.query["force"] == "true"
-        let sent = try validateFields(&c, try c.rawBody())
+        let raw = try c.rawBodyNotingDuplicates()
+        let sent = try validateFields(&c, raw)
         if let name = sent["metadata", "name"]?.string, !name.isEmpty, name != c.info.name {
             throw APIError.badRequest("the name of the object (\(name)) does not match the name on the URL (\(c.info.name))")
         }

@@ -3,7 +3,8 @@ import SkiffModel
 
 extension APIServer {
     func create(_ c: inout RequestContext) async throws -> Response {
-        let body = try validateFields(&c, try c.rawBody())
+        let raw = try c.rawBodyNotingDuplicates()
+        let body = try validateFields(&c, raw)
         var obj = try c.decodeBody(body)
         if c.type.namespaced && c.namespace == nil {
             throw APIError.badRequest("the server could not find the requested resource")
@@ -14,7 +15,8 @@ extension APIServer {
     }
 
     func update(_ c: inout RequestContext) async throws -> Response {
-        let body = try validateFields(&c, try c.rawBody())
+        let raw = try c.rawBodyNotingDuplicates()
+        let body = try validateFields(&c, raw)
         var obj = try c.decodeBody(body)
         let bodyName = obj["metadata", "name"]?.string ?? ""
         if bodyName.isEmpty {
@@ -114,7 +116,8 @@ extension APIServer {
         }
         let pruned = unknown.reduce(body) { $0.removing(fieldPath: $1) }
         guard mode != "Ignore" else { return pruned }
-        let duplicates = isPatchResult || !c.request.contentType.hasSuffix("json") ? [] : (try? JSON.duplicateFields(in: c.request.body)) ?? []
+        let duplicates = isPatchResult || !c.request.contentType.hasSuffix("json") || !c.bodyMayHaveDuplicates
+            ? [] : (try? JSON.duplicateFields(in: c.request.body)) ?? []
         let problems = duplicates.map { "duplicate field \"\($0)\"" } + unknown.map(Schema.unknownFieldWarning)
         guard !problems.isEmpty else { return pruned }
         if mode == "Strict" {

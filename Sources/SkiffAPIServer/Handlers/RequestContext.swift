@@ -10,6 +10,8 @@ struct RequestContext {
     /// The conversion from the storage version to the requested one, if they differ.
     var conversion: VersionConversion?
     var warnings: [String] = []
+    /// False once the body was parsed and no object in it had a member twice.
+    var bodyMayHaveDuplicates = true
 
     init(request: Request, info: RequestInfo, type: ResourceType) throws(APIError) {
         self.request = request
@@ -84,7 +86,13 @@ struct RequestContext {
 
     /// The request body as sent.
     func rawBody() throws(APIError) -> JSON {
-        try BodyDecoder.decode(request.body, contentType: request.contentType)
+        var hasDuplicates = true
+        return try BodyDecoder.decode(request.body, contentType: request.contentType, hasDuplicates: &hasDuplicates)
+    }
+
+    /// The request body as sent, noting whether its JSON had a member twice (for `fieldValidation`).
+    mutating func rawBodyNotingDuplicates() throws(APIError) -> JSON {
+        try BodyDecoder.decode(request.body, contentType: request.contentType, hasDuplicates: &bodyMayHaveDuplicates)
     }
 
     /// The request body as an object in the storage version, checked against what the URL addresses.
@@ -124,6 +132,12 @@ struct RequestContext {
 /// Request bodies: JSON, YAML for the content types that carry it, or Kubernetes protobuf.
 enum BodyDecoder {
     static func decode(_ bytes: [UInt8], contentType: String) throws(APIError) -> JSON {
+        var hasDuplicates = true
+        return try decode(bytes, contentType: contentType, hasDuplicates: &hasDuplicates)
+    }
+
+    /// `hasDuplicates` is set false when the body is JSON in which no object has a member twice.
+    static func decode(_ bytes: [UInt8], contentType: String, hasDuplicates: inout Bool) throws(APIError) -> JSON {
         if bytes.isEmpty { throw .badRequest("the body of the request was empty") }
         if contentType.hasPrefix(KubernetesProtobuf.contentType) {
             do {
@@ -138,7 +152,9 @@ enum BodyDecoder {
             throw .unsupportedMediaType(contentType)
         }
         do {
-            return try JSON.parse(bytes)
+            let (value, duplicates) = try JSON.parseNotingDuplicates(bytes)
+            hasDuplicates = duplicates
+            return value
         } catch {
             if contentType.contains("yaml") {
                 return try YAMLDecoder.decode(bytes)
