@@ -47,3 +47,16 @@ extension FieldSet {
         self.init(set)
     }
 }
+
+extension FieldSet {
+    /// Whether a `fieldsV1` tree holds `path`, read without decoding the tree.
+    public static func fieldsV1(_ tree: JSON, contains path: FieldPath) -> Bool {
+        var node = tree
+        for element in path.elements {
+            guard let next = node[element.fieldsV1Key] else { return false }
+            node = next
+        }
+        let members = node.members
+        return members.isEmpty || members["."] != nil
+    }
+}

@@ -96,82 +96,66 @@ public struct FieldSet: Hashable, Sendable {
 
     /// The fields `object` sets, walking its shape by `meta` (nil: no schema).
     public static func of(_ object: JSON, meta: SchemaPatchMeta?, ignoring ignored: Set<String> = []) -> FieldSet {
-        var walker = Walker(before: nil)
-        walker.walkTop(object, nil, meta, ignoring: ignored)
-        return FieldSet(walker.paths)
+        var set = FieldSet()
+        forEachTopLevel(object, meta: meta, ignoring: ignored) { value, meta, path in set.walk(value, meta, path) }
+        return set
     }
 
-    /// The fields `new` sets (as `of`), and of those the ones a write from `old` changes: fields
-    /// not in `before` (the fields of `old`), and leaves whose value differs from `old`'s. Maps
-    /// and keyed list elements that `old` set too are not changes by themselves.
-    public static func changes(to new: JSON, from old: JSON, before: FieldSet, meta: SchemaPatchMeta?,
-                               ignoring ignored: Set<String> = []) -> (after: FieldSet, changed: FieldSet) {
-        var walker = Walker(before: before.paths)
-        walker.walkTop(new, old, meta, ignoring: ignored)
-        return (FieldSet(walker.paths), FieldSet(walker.changed))
+    /// Calls `body` with each tracked top-level field of `object` (and each tracked member of
+    /// its metadata), its schema and its path.
+    static func forEachTopLevel(_ object: JSON, meta: SchemaPatchMeta?, ignoring ignored: Set<String>,
+                                _ body: (JSON, SchemaPatchMeta?, FieldPath) -> Void) {
+        for (k, v) in object.members where k != "apiVersion" && k != "kind" && !ignored.contains(k) {
+            let path = FieldPath([.field(k)])
+            if k == "metadata" {
+                let metadataMeta = meta?.child("metadata") as? SchemaPatchMeta
+                for (mk, mv) in v.members where !untrackedMetadata.contains(mk) {
+                    body(mv, metadataMeta?.child(mk) as? SchemaPatchMeta, path.appending(.field(mk)))
+                }
+            } else {
+                body(v, meta?.child(k) as? SchemaPatchMeta, path)
+            }
+        }
     }
 
-    /// One walk of an object's fields, alongside the old object's value at the same place when
-    /// changes are tracked (`before` set).
-    struct Walker {
-        var paths = Set<FieldPath>()
-        var changed = Set<FieldPath>()
-        let before: Set<FieldPath>?
-
-        mutating func insert(_ path: FieldPath, _ value: JSON, old: JSON?) {
-            paths.insert(path)
-            guard let before else { return }
-            if !before.contains(path) || (value.object == nil && old != value) { changed.insert(path) }
-        }
-
-        mutating func walkTop(_ object: JSON, _ old: JSON?, _ meta: SchemaPatchMeta?, ignoring ignored: Set<String>) {
-            for (k, v) in object.members where k != "apiVersion" && k != "kind" && !ignored.contains(k) {
-                let path = FieldPath([.field(k)])
-                if k == "metadata" {
-                    let metadataMeta = meta?.child("metadata") as? SchemaPatchMeta
-                    for (mk, mv) in v.members where !untrackedMetadata.contains(mk) {
-                        walk(mv, old?[k]?[mk], metadataMeta?.child(mk) as? SchemaPatchMeta, path.appending(.field(mk)))
-                    }
-                } else {
-                    walk(v, old?[k], meta?.child(k) as? SchemaPatchMeta, path)
-                }
+    mutating func walk(_ value: JSON, _ meta: SchemaPatchMeta?, _ path: FieldPath) {
+        if FieldSet.isOwnMember(value, meta) { paths.insert(path) }
+        switch value {
+        case .object(let members):
+            for (k, v) in members {
+                walk(v, meta?.child(k) as? SchemaPatchMeta, path.appending(.field(k)))
             }
-        }
-
-        mutating func walk(_ value: JSON, _ old: JSON?, _ meta: SchemaPatchMeta?, _ path: FieldPath) {
-            switch value {
-            case .object(let members):
-                if members.isEmpty || FieldSet.isMap(meta) { insert(path, value, old: old) }
-                for (k, v) in members {
-                    walk(v, old?[k], meta?.child(k) as? SchemaPatchMeta, path.appending(.field(k)))
+        case .array(let items):
+            let elementMeta = meta?.elements as? SchemaPatchMeta
+            if let keys = FieldSet.mapKeys(of: items, meta) {
+                for item in items {
+                    let elementPath = path.appending(.key(FieldSet.elementKey(item, keys)))
+                    paths.insert(elementPath)
+                    for (k, v) in item.members { walk(v, elementMeta?.child(k) as? SchemaPatchMeta, elementPath.appending(.field(k))) }
                 }
-            case .array(let items):
-                let elementMeta = meta?.elements as? SchemaPatchMeta
-                let keys = FieldSet.listMapKeys(meta)
-                if !keys.isEmpty, items.allSatisfy({ $0.object != nil }) {
-                    // The old list's elements by key, to compare each element with its old self.
-                    var oldItems: [String: JSON] = [:]
-                    if before != nil, let previous = old?.array {
-                        for item in previous where item.object != nil { oldItems[FieldSet.elementKey(item, keys)] = item }
-                    }
-                    for item in items {
-                        let key = FieldSet.elementKey(item, keys)
-                        let elementPath = path.appending(.key(key))
-                        let oldItem = oldItems[key]
-                        insert(elementPath, item, old: oldItem)
-                        for (k, v) in item.members {
-                            walk(v, oldItem?[k], elementMeta?.child(k) as? SchemaPatchMeta, elementPath.appending(.field(k)))
-                        }
-                    }
-                } else if FieldSet.isSet(meta) {
-                    for item in items { insert(path.appending(.value(item.serializedString(sortedKeys: true))), item, old: item) }
-                } else {
-                    insert(path, value, old: old)
-                }
-            default:
-                insert(path, value, old: old)
+            } else if FieldSet.isSet(meta) {
+                for item in items { paths.insert(path.appending(.value(item.serializedString(sortedKeys: true)))) }
             }
+        default:
+            break
         }
+    }
+
+    /// Whether a value is a member of the set at its own path: a scalar, an atomic list, an
+    /// empty object, or a map; not a struct (only what it holds is), not an associative list or
+    /// a set (their elements are).
+    static func isOwnMember(_ value: JSON, _ meta: SchemaPatchMeta?) -> Bool {
+        switch value {
+        case .object(let members): return members.isEmpty || isMap(meta)
+        case .array(let items): return mapKeys(of: items, meta) == nil && !isSet(meta)
+        default: return true
+        }
+    }
+
+    /// The key fields of an associative list whose elements are all objects; nil otherwise.
+    static func mapKeys(of items: [JSON], _ meta: SchemaPatchMeta?) -> [String]? {
+        let keys = listMapKeys(meta)
+        return !keys.isEmpty && items.allSatisfy({ $0.object != nil }) ? keys : nil
     }
 
     /// A keyed list element's key fields as canonical JSON: `{"name":"main"}`.

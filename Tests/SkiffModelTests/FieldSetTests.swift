@@ -144,31 +144,66 @@ import Testing
     }
 }
 
-/// `FieldSet.changes`: the fields an update sets and which of them it changed.
-@Suite struct FieldSetChangesTests {
-    @Test func changedLeavesNewMembersButNotTheirParents() {
-        let old = FieldSetTests.deployment
-        var new = old
-        new["spec", "template", "spec", "containers"] = [[
-            "name": "main", "image": "nginx:1.27", "args": ["-g", "daemon off;"], "resources": [:],
-            "ports": [["containerPort": 80, "protocol": "TCP"]],
-        ], ["name": "sidecar", "image": "busybox"]]
-        new["metadata", "labels", "tier"] = "front"
-        let before = FieldSet.of(old, meta: FieldSetTests.meta)
-        let (after, changed) = FieldSet.changes(to: new, from: old, before: before, meta: FieldSetTests.meta)
-        #expect(after == FieldSet.of(new, meta: FieldSetTests.meta))
-        let c = FieldSetTests.container
-        let sidecar = FieldSetTests.path(.field("spec"), .field("template"), .field("spec"), .field("containers"), .key(#"{"name":"sidecar"}"#))
-        #expect(changed.paths == [
-            c.appending(.field("image")),
-            sidecar, sidecar.appending(.field("name")), sidecar.appending(.field("image")),
-            FieldSetTests.path(.field("metadata"), .field("labels"), .field("tier")),
-        ])
+/// `FieldSet.diff`: the fields an update changed and removed, checked against their definition
+/// (the two objects' field sets compared path by path).
+@Suite struct FieldSetDiffTests {
+    /// The definition: fields of `new` not in `old`'s set, or leaves whose value differs; fields of
+    /// `old`'s set not in `new`'s.
+    static func reference(_ old: JSON, _ new: JSON, ignoring: Set<String> = []) -> (changed: FieldSet, removed: FieldSet) {
+        let before = FieldSet.of(old, meta: FieldSetTests.meta, ignoring: ignoring)
+        let after = FieldSet.of(new, meta: FieldSetTests.meta, ignoring: ignoring)
+        let changed = after.paths.filter { p in
+            guard before.paths.contains(p) else { return true }
+            guard let v = p.value(in: new), v.object == nil else { return false }
+            return p.value(in: old) != v
+        }
+        return (FieldSet(changed), before.subtracting(after))
     }
 
-    @Test func noChangeChangesNothing() {
+    static let containers = ["spec", "template", "spec", "containers"]
+
+    static let updates: [(String, @Sendable (inout JSON) -> Void)] = [
+        ("image", { $0[path: containers[...]] = [["name": "main", "image": "nginx:1.27", "args": ["-g", "daemon off;"], "resources": [:],
+                                                 "ports": [["containerPort": 80, "protocol": "TCP"]]]] }),
+        ("sidecar", { o in
+            var list = o[path: containers[...]]?.array ?? []
+            list.append(["name": "sidecar", "image": "busybox"])
+            o[path: containers[...]] = .array(list)
+        }),
+        ("no containers", { $0[path: containers[...]] = [] }),
+        ("ports", { $0[path: (containers + ["0"])[...]] = nil; $0[path: containers[...]] = [["name": "main", "ports": [["containerPort": 81, "protocol": "TCP"]]]] }),
+        ("args", { $0[path: containers[...]] = [["name": "main", "image": "nginx:1.25", "args": ["x"], "resources": ["limits": ["cpu": "1"]]]] }),
+        ("labels", { $0["metadata", "labels"] = ["tier": "front"] }),
+        ("finalizers", { $0["metadata", "finalizers"] = ["example.com/other"] }),
+        ("replicas to an object", { $0["spec", "replicas"] = ["odd": 1] }),
+        ("no spec", { $0["spec"] = nil }),
+        ("status", { $0["status"] = ["replicas": 2, "readyReplicas": 2] }),
+        ("nothing", { _ in }),
+    ]
+
+    @Test(arguments: updates.indices)
+    func diffIsTheDefinition(index: Int) {
+        let (name, update) = Self.updates[index]
         let old = FieldSetTests.deployment
-        let before = FieldSet.of(old, meta: FieldSetTests.meta)
-        #expect(FieldSet.changes(to: old, from: old, before: before, meta: FieldSetTests.meta).changed.isEmpty)
+        var new = old
+        update(&new)
+        for ignoring: Set<String> in [[], ["status"]] {
+            let diff = FieldSet.diff(from: old, to: new, meta: FieldSetTests.meta, ignoring: ignoring)
+            let expected = Self.reference(old, new, ignoring: ignoring)
+            #expect(diff.changed == expected.changed, "\(name): changed")
+            #expect(diff.removed == expected.removed, "\(name): removed")
+            let back = FieldSet.diff(from: new, to: old, meta: FieldSetTests.meta, ignoring: ignoring)
+            let expectedBack = Self.reference(new, old, ignoring: ignoring)
+            #expect(back.changed == expectedBack.changed, "\(name) undone: changed")
+            #expect(back.removed == expectedBack.removed, "\(name) undone: removed")
+        }
+    }
+
+    @Test func aFieldsV1TreeIsReadWithoutDecoding() {
+        let set = FieldSet.of(FieldSetTests.deployment, meta: FieldSetTests.meta)
+        let tree = set.fieldsV1
+        for p in set.paths { #expect(FieldSet.fieldsV1(tree, contains: p)) }
+        #expect(!FieldSet.fieldsV1(tree, contains: FieldSetTests.path(.field("spec"))))  // a struct: only a prefix
+        #expect(!FieldSet.fieldsV1(tree, contains: FieldSetTests.path(.field("spec"), .field("paused"))))
     }
 }
