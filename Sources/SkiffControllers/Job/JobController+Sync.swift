@@ -6,8 +6,10 @@ extension JobController {
     public func reconcile(_ key: String) async throws {
         guard var job = jobs.get(key: key) else {
             expectations.delete(key)
+            replacedVersions.forget(key)
             return
         }
+        guard replacedVersions.isCurrent(job, key: key) else { return }
         let now = wallClock()
         let owned = try await claimPods(job)
         // 1. Terminal Pods still holding the finalizer are recorded as uncounted, then released.
@@ -71,9 +73,16 @@ extension JobController {
         status["terminating"] = .int(Int64(terminating.count))
         if status != job["status"] {
             job["status"] = status
-            _ = try await client.updateStatus(Self.resource, job)
+            _ = try await writeStatus(job, key: key)
         }
         if let manageError { throw manageError }
+    }
+
+    /// Writes the Job's status, noting the version it replaces (see `replacedVersions`).
+    func writeStatus(_ job: JSON, key: String) async throws -> JSON {
+        let written = try await client.updateStatus(Self.resource, job)
+        replacedVersions.noteWrite(basedOn: job, key: key)
+        return written
     }
 
     static func isTerminal(_ pod: JSON) -> Bool {
@@ -141,7 +150,7 @@ extension JobController {
         if added {
             status["uncountedTerminatedPods"] = ["succeeded": .array(uncountedSucceeded.map(JSON.string)), "failed": .array(uncountedFailed.map(JSON.string))]
             job["status"] = status
-            job = try await client.updateStatus(Self.resource, job)
+            job = try await writeStatus(job, key: ObjectKey.of(job))
         }
         for pod in finished { try await removeFinalizer(pod) }
         let stillHeld = Set(owned.filter { pod in
@@ -162,7 +171,7 @@ extension JobController {
         if job["spec", "completionMode"]?.string == "Indexed" { status["completedIndexes"] = .string(JobIndexes.format(completed)) }
         status["uncountedTerminatedPods"] = [:]
         job["status"] = status
-        return try await client.updateStatus(Self.resource, job)
+        return try await writeStatus(job, key: ObjectKey.of(job))
     }
 
     func removeFinalizer(_ pod: JSON) async throws {

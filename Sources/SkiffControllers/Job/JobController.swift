@@ -35,6 +35,8 @@ public struct JobController: Sendable {
     let synced: [Informer]
     let queue: WorkQueue<String>
     let expectations: ControllerExpectations
+    /// The Job versions this controller's status writes replaced: a Job cached at one is stale.
+    let replacedVersions = ReplacedVersions()
     let events: EventRecorder
     let wallClock: @Sendable () -> Double
     let logger: Logger
