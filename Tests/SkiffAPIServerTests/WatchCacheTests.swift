@@ -26,6 +26,31 @@ import SkiffModel
         }
     }
 
+    @Test func parsedCopiesFollowEveryChange() async throws {
+        try await StoreFixture.with { f in
+            let prefix = f.configMaps.keyPrefix, inDefault = f.configMaps.key(namespace: "default", name: nil)
+            let keyOfA = f.configMaps.key(namespace: "default", name: "a")
+            let a = try await f.create(f.configMaps, Fixtures.configMap("a"))
+            await f.store.sync()
+            #expect(await f.cache.parsedList(resourcePrefix: prefix, keyPrefix: inDefault).map { $0["metadata", "name"] } == ["a"])
+            #expect(await f.cache.parsedObject(resourcePrefix: prefix, key: keyOfA)?["data", "k"] == "v")
+            var edit = a
+            edit["data", "k"] = "v2"
+            try await f.update(f.configMaps, edit)
+            try await f.create(f.configMaps, Fixtures.configMap("b"))
+            try await f.create(f.pods, Fixtures.pod("p", nodeName: "node-1"))  // another resource
+            await f.store.sync()
+            let list = await f.cache.parsedList(resourcePrefix: prefix, keyPrefix: inDefault)
+            #expect(list.map { $0["metadata", "name"] } == ["a", "b"])
+            #expect(list.first?["data", "k"] == "v2")
+            #expect(await f.cache.parsedObject(resourcePrefix: prefix, key: keyOfA)?["data", "k"] == "v2")
+            _ = try await f.delete(f.configMaps, "default", "a")
+            await f.store.sync()
+            #expect(await f.cache.parsedList(resourcePrefix: prefix, keyPrefix: inDefault).map { $0["metadata", "name"] } == ["b"])
+            #expect(await f.cache.parsedObject(resourcePrefix: prefix, key: keyOfA) == nil)
+        }
+    }
+
     @Test func cachedObjectsCarrySelectorFields() async throws {
         try await StoreFixture.with { f in
             var cm = Fixtures.configMap("c")

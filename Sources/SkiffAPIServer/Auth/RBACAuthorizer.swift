@@ -94,14 +94,14 @@ public struct RBACAuthorizer: Sendable {
     func objects(_ plural: String, namespace: String) async -> [JSON] {
         guard let type = registry.lookup(GroupResource(group: "rbac.authorization.k8s.io", resource: plural)) else { return [] }
         await store.sync()
-        return await store.cache.list(resourcePrefix: type.keyPrefix, keyPrefix: type.key(namespace: namespace, name: nil)).items.map(\.object)
+        return await store.cache.parsedList(resourcePrefix: type.keyPrefix, keyPrefix: type.key(namespace: namespace, name: nil))
     }
 
     func rules(kind: String, name: String, namespace: String) async -> [JSON]? {
         let plural = kind == "ClusterRole" ? "clusterroles" : "roles"
         guard let type = registry.lookup(GroupResource(group: "rbac.authorization.k8s.io", resource: plural)) else { return nil }
         let key = type.key(namespace: kind == "ClusterRole" ? nil : namespace, name: name)
-        return await store.cache.get(resourcePrefix: type.keyPrefix, key: key)?.object["rules"]?.array
+        return await store.cache.parsedObject(resourcePrefix: type.keyPrefix, key: key)?["rules"]?.array
     }
 
     static func describe(_ user: UserInfo) -> String {

@@ -20,6 +20,13 @@ public actor WatchCache {
     let windowCapacity: Int
     /// The revision before the oldest event in the window: watches may resume from here on.
     var oldestResumable: Int64 = 0
+    /// The revision of each resource's last change (absent: none since the last load).
+    var changedAt: [String: Int64] = [:]
+    var loadedAt: Int64 = 0
+    /// Parsed lists and objects of the small resources the server reads itself on every
+    /// request (RBAC's), kept until their resource changes.
+    var parsedLists: [String: (revision: Int64, objects: [JSON])] = [:]
+    var parsedObjects: [String: (revision: Int64, object: JSON)] = [:]
     var watchers: [Int: Watcher] = [:]
     var nextWatcherID = 0
     let waiters = RevisionWaiters()
@@ -72,6 +79,10 @@ public actor WatchCache {
         } while after != nil
         objects = fresh
         revision = rev
+        loadedAt = rev
+        changedAt = [:]
+        parsedLists = [:]
+        parsedObjects = [:]
         oldestResumable = rev
         window.removeAll()
         windowStart = 0
@@ -104,9 +115,11 @@ public actor WatchCache {
             out = CacheEvent(kind: previous == nil ? .added : .modified, object: entry, previous: previous, revision: event.revision)
         case .delete:
             objects[prefix]?[event.kv.key] = nil
+            parsedObjects[event.kv.key] = nil
             out = CacheEvent(kind: .deleted, object: entry, previous: previous, revision: event.revision)
         }
         revision = event.revision
+        changedAt[prefix] = event.revision
         record(out)
         var delivered = out
         delivered.parsed = object
@@ -158,6 +171,25 @@ public actor WatchCache {
 
     public func get(resourcePrefix: String, key: String) -> CachedObject? {
         objects[resourcePrefix]?[key]
+    }
+
+    /// `list(...)`'s objects parsed, parsed again only after the resource changes. For small
+    /// resources read on every request: the parsed copies stay in memory.
+    public func parsedList(resourcePrefix: String, keyPrefix: String) -> [JSON] {
+        let changed = changedAt[resourcePrefix] ?? loadedAt
+        if let memo = parsedLists[keyPrefix], memo.revision == changed { return memo.objects }
+        let parsed = list(resourcePrefix: resourcePrefix, keyPrefix: keyPrefix).items.map(\.object)
+        parsedLists[keyPrefix] = (changed, parsed)
+        return parsed
+    }
+
+    /// `get(...)`'s object parsed, parsed again only after it changes (see `parsedList`).
+    public func parsedObject(resourcePrefix: String, key: String) -> JSON? {
+        guard let cached = objects[resourcePrefix]?[key] else { return nil }
+        if let memo = parsedObjects[key], memo.revision == cached.revision { return memo.object }
+        let object = cached.object
+        parsedObjects[key] = (cached.revision, object)
+        return object
     }
 
     /// How many keys under `keyPrefix` sort after `key` (a list page's `remainingItemCount`).
