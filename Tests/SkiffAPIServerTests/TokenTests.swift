@@ -50,6 +50,17 @@ import SkiffModel
         #expect(throws: TokenError.self) { try Self.issuer.check(tampered, now: Double(Self.t0)) }
     }
 
+    @Test func aVerifiedTokenVouchesForNoOtherToken() throws {
+        let t = try token()
+        #expect(try Self.issuer.check(t, now: Double(Self.t0)).namespace == "team")  // verified and remembered
+        #expect(try Self.issuer.check(t, now: Double(Self.t0 + 1)).namespace == "team")
+        let parts = t.split(separator: ".").map(String.init)
+        var claims = try JWT.decode(t).claims
+        claims["kubernetes.io", "namespace"] = "kube-system"
+        let forged = parts[0] + "." + JWT.base64URL(claims.serialized(sortedKeys: true)) + "." + parts[2]
+        #expect(throws: TokenError.self) { try Self.issuer.check(forged, now: Double(Self.t0)) }
+    }
+
     @Test func tamperedClaimsAreRejected() throws {
         let parts = try token().split(separator: ".").map(String.init)
         var claims = try JWT.decode(parts.joined(separator: ".")).claims

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import SkiffModel
+import Synchronization
 
 /// Issues and checks ServiceAccount tokens: ES256 JWTs as kube-apiserver signs them with
 /// `--service-account-signing-key-file` for `--service-account-issuer` and `--api-audiences`.
@@ -110,7 +111,7 @@ public struct ServiceAccountTokens: Sendable {
     /// identifies as (default: the API server's); the token needs one of them.
     public func check(_ token: String, audiences wanted: [String]? = nil, now: Double) throws(TokenError) -> ServiceAccountClaims {
         let claims: JSON
-        do { claims = try JWT.verify(token, key: key.publicKey) } catch { throw TokenError("invalid token: \(error)") }
+        do { claims = try key.verifiedClaims(token) } catch { throw TokenError("invalid token: \(error)") }
         let iss = claims["iss"]?.string ?? ""
         if iss == Self.legacyIssuer { return try ServiceAccountClaims(legacy: claims, audiences: wanted ?? audiences) }
         guard iss == issuer else { throw TokenError("token issuer \"\(iss)\" is not \"\(issuer)\"") }
@@ -200,6 +201,22 @@ final class SigningKey: @unchecked Sendable {
     let privateKey: P256.Signing.PrivateKey
     let publicKey: P256.Signing.PublicKey
     let id: String
+    /// The claims of tokens whose signature was verified already. A token's claims are fixed by
+    /// its bytes, so a token found here is as good as verified again (an ECDSA verification is
+    /// most of an authenticated request's cost); expiry and the rest are still checked on each use.
+    let verified = Mutex<[String: JSON]>([:])
+    static let verifiedCapacity = 256
+
+    /// `JWT.verify` against this key, remembered per token.
+    func verifiedClaims(_ token: String) throws(JWT.Failure) -> JSON {
+        if let claims = verified.withLock({ $0[token] }) { return claims }
+        let claims = try JWT.verify(token, key: publicKey)
+        verified.withLock { cache in
+            if cache.count >= Self.verifiedCapacity { cache.removeAll(keepingCapacity: true) }
+            cache[token] = claims
+        }
+        return claims
+    }
 
     init(_ key: P256.Signing.PrivateKey) {
         privateKey = key
