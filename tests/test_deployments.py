@@ -171,3 +171,26 @@ def test_replicaset_adopts_orphans_and_keeps_its_count(cluster):
         refs = kubectl.json("pod", name, "-n", ns)["metadata"].get("ownerReferences", [])
         assert [r["uid"] for r in refs if r.get("controller")] == [uid]
     wait_for(lambda: kubectl.json("rs", "r", "-n", ns)["status"].get("replicas") == 3, "status.replicas 3")
+
+
+def test_deleting_a_deployment_removes_its_replicasets_and_pods_unless_orphaned(cluster):
+    kubectl, _ = cluster
+    ns = "deploy-delete"
+    kubectl("create", "namespace", ns)
+    for name in ("gone", "kept"):
+        kubectl("create", "deployment", name, "--image=busybox:1", "--replicas=3", "-n", ns)
+        wait_for(lambda: len(pod_lines(kubectl, ns, f"app={name}")) == 3, f"3 pods of {name}")
+
+    _, out, _ = kubectl("delete", "deployment", "gone", "-n", ns)
+    assert out.strip() == 'deployment.apps "gone" deleted'
+    wait_for(lambda: not replica_sets(kubectl, ns, "app=gone"), "the ReplicaSet of gone to be collected")
+    wait_for(lambda: not pod_lines(kubectl, ns, "app=gone"), "the pods of gone to be collected")
+
+    kubectl("delete", "deployment", "kept", "-n", ns, "--cascade=orphan")
+    assert kubectl("get", "deployment", "kept", "-n", ns, "--ignore-not-found")[1].strip() == ""
+    time.sleep(2)  # time enough for a collector to act, were it going to
+    rs = replica_sets(kubectl, ns, "app=kept")
+    assert len(rs) == 1 and "ownerReferences" not in rs[0]["metadata"]
+    assert len(pod_lines(kubectl, ns, "app=kept")) == 3
+    pods = kubectl.json("pods", "-n", ns, "-l", "app=kept")["items"]
+    assert all(p["metadata"]["ownerReferences"][0]["name"] == rs[0]["metadata"]["name"] for p in pods)
