@@ -39,14 +39,11 @@ extension FieldSet {
             if inNew && (!inOld || (new?.object == nil && new != old)) { changed.insert(path) }
             if inOld && !inNew { removed.insert(path) }
             // What lies below: object members, associative list elements, set values.
-            let newMembers = new?.object ?? [:], oldMembers = old?.object ?? [:]
-            for (k, v) in newMembers { node(v, oldMembers[k], meta?.child(k) as? SchemaPatchMeta, path.appending(.field(k))) }
-            for (k, v) in oldMembers where newMembers[k] == nil { node(nil, v, meta?.child(k) as? SchemaPatchMeta, path.appending(.field(k))) }
+            members(new?.object ?? [:], old?.object ?? [:], meta, path)
             let newItems = new?.array, oldItems = old?.array
             guard newItems != nil || oldItems != nil else { return }
             let elementMeta = meta?.elements as? SchemaPatchMeta
-            let newKeyed = newItems.flatMap { FieldSet.mapKeys(of: $0, meta) }.map { FieldSet.keyed(newItems ?? [], $0) } ?? [:]
-            let oldKeyed = oldItems.flatMap { FieldSet.mapKeys(of: $0, meta) }.map { FieldSet.keyed(oldItems ?? [], $0) } ?? [:]
+            let newKeyed = FieldSet.keyed(newItems ?? [], meta), oldKeyed = FieldSet.keyed(oldItems ?? [], meta)
             for (key, item) in newKeyed { element(item, oldKeyed[key], elementMeta, path.appending(.key(key))) }
             for (key, item) in oldKeyed where newKeyed[key] == nil { element(nil, item, elementMeta, path.appending(.key(key))) }
             guard FieldSet.isSet(meta) else { return }
@@ -61,14 +58,20 @@ extension FieldSet {
             if let new, let old, new == old { return }
             if new != nil && old == nil { changed.insert(path) }
             if old != nil && new == nil { removed.insert(path) }
-            let newMembers = new?.members ?? [:], oldMembers = old?.members ?? [:]
-            for (k, v) in newMembers { node(v, oldMembers[k], meta?.child(k) as? SchemaPatchMeta, path.appending(.field(k))) }
-            for (k, v) in oldMembers where newMembers[k] == nil { node(nil, v, meta?.child(k) as? SchemaPatchMeta, path.appending(.field(k))) }
+            members(new?.members ?? [:], old?.members ?? [:], meta, path)
+        }
+
+        /// The members of an object on either side, each against the other side's.
+        mutating func members(_ new: [String: JSON], _ old: [String: JSON], _ meta: SchemaPatchMeta?, _ path: FieldPath) {
+            for (k, v) in new { node(v, old[k], meta?.child(k) as? SchemaPatchMeta, path.appending(.field(k))) }
+            for (k, v) in old where new[k] == nil { node(nil, v, meta?.child(k) as? SchemaPatchMeta, path.appending(.field(k))) }
         }
     }
 
-    /// An associative list's elements by their key (the last of equal keys wins, as in a set of paths).
-    static func keyed(_ items: [JSON], _ keys: [String]) -> [String: JSON] {
+    /// An associative list's elements by their key (the last of equal keys wins, as in a set of
+    /// paths); none for a list that is not associative.
+    static func keyed(_ items: [JSON], _ meta: SchemaPatchMeta?) -> [String: JSON] {
+        guard let keys = mapKeys(of: items, meta) else { return [:] }
         var out: [String: JSON] = [:]
         for item in items { out[elementKey(item, keys)] = item }
         return out

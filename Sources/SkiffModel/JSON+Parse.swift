@@ -11,30 +11,16 @@ extension JSON {
 
     /// Parses one JSON document (RFC 8259). Trailing content other than white space is an error.
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSON {
-        let result: Result<JSON, JSONParseError> = bytes.withContiguousStorageIfAvailable { buffer in
-            var parser = JSONParser(buffer)
-            return Result { () throws(JSONParseError) in try parser.parseDocument() }
-        } ?? {
-            let copy = Array(bytes)
-            return copy.withUnsafeBufferPointer { buffer in
-                var parser = JSONParser(buffer)
-                return Result { () throws(JSONParseError) in try parser.parseDocument() }
-            }
-        }()
-        return try result.get()
+        try parsing(bytes) { parser throws(JSONParseError) in try parser.parseDocument() }
     }
 
     /// Parses like `parse`, and says whether some object had a member more than once (which
     /// `duplicateFields(in:)` then names): most bodies have none, and are parsed once.
     public static func parseNotingDuplicates(_ bytes: [UInt8]) throws(JSONParseError) -> (JSON, hasDuplicates: Bool) {
-        let result: Result<(JSON, Bool), JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
-            var parser = JSONParser(buffer)
-            return Result { () throws(JSONParseError) in
-                let value = try parser.parseDocument()
-                return (value, parser.sawDuplicate)
-            }
+        try parsing(bytes) { parser throws(JSONParseError) in
+            let value = try parser.parseDocument()
+            return (value, parser.sawDuplicate)
         }
-        return try result.get()
     }
 
     public static func parse(_ text: String) throws(JSONParseError) -> JSON {
@@ -44,14 +30,21 @@ extension JSON {
     /// The paths of object members that appear more than once (`data`, `spec.template.metadata.name`,
     /// `spec.containers[0].image`), as strict field validation reports them; parsing keeps the last.
     public static func duplicateFields(in bytes: [UInt8]) throws(JSONParseError) -> [String] {
-        let result: Result<[String], JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
-            var parser = JSONParser(buffer)
+        try parsing(bytes) { parser throws(JSONParseError) in
             parser.duplicates = []
-            return Result { () throws(JSONParseError) in
-                _ = try parser.parseDocument()
-                return parser.duplicates ?? []
-            }
+            _ = try parser.parseDocument()
+            return parser.duplicates ?? []
         }
+    }
+
+    /// Runs `body` with a parser over `bytes` (copied first when they are not contiguous).
+    static func parsing<T>(_ bytes: some Collection<UInt8>,
+                           _ body: (inout JSONParser) throws(JSONParseError) -> T) throws(JSONParseError) -> T {
+        func run(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<T, JSONParseError> {
+            var parser = JSONParser(buffer)
+            return Result { () throws(JSONParseError) in try body(&parser) }
+        }
+        let result = bytes.withContiguousStorageIfAvailable(run) ?? Array(bytes).withUnsafeBufferPointer(run)
         return try result.get()
     }
 }

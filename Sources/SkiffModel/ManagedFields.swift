@@ -17,11 +17,13 @@ public struct ManagedFieldsEntry: Sendable, Equatable {
         self.fields = fields
     }
 
-    public init?(_ json: JSON) {
+    /// Reads an entry; with `decodingFields` false, `fields` is left empty (for a caller that
+    /// reads `fieldsV1` itself only when it needs to).
+    public init?(_ json: JSON, decodingFields: Bool = true) {
         guard let manager = json["manager"]?.string, let operation = json["operation"]?.string else { return nil }
         self.init(manager: manager, operation: operation, apiVersion: json["apiVersion"]?.string ?? "",
                   time: json["time"]?.string ?? "", subresource: json["subresource"]?.string ?? "",
-                  fields: FieldSet(fieldsV1: json["fieldsV1"] ?? [:]))
+                  fields: decodingFields ? FieldSet(fieldsV1: json["fieldsV1"] ?? [:]) : FieldSet())
     }
 
     public var json: JSON {
@@ -37,7 +39,7 @@ public struct ManagedFieldsEntry: Sendable, Equatable {
     }
 
     public static func decode(_ object: JSON) -> [ManagedFieldsEntry] {
-        (object["metadata", "managedFields"]?.array ?? []).compactMap(ManagedFieldsEntry.init)
+        (object["metadata", "managedFields"]?.array ?? []).compactMap { ManagedFieldsEntry($0) }
     }
 
     public static func encode(_ entries: [ManagedFieldsEntry]) -> JSON? {

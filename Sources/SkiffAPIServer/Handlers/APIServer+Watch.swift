@@ -154,9 +154,10 @@ struct WatchEncoder: Sendable {
 
     /// Sends one event: as a line, or as the object (`parsed` when the cache has it at hand).
     mutating func send(_ type: String, _ obj: CachedObject, parsed: JSON?, to output: WatchOutput) {
-        switch output {
-        case .lines(let c): c.yield(line(type, obj))
-        case .objects(let c): c.yield(WatchObjectEvent(type: type, object: parsed ?? obj.object))
+        if case .lines(let c) = output {
+            c.yield(line(type, obj))
+        } else {
+            output.send(type: type, parsed ?? obj.object)
         }
     }
 

@@ -75,9 +75,8 @@ struct StoredEntry {
     var decoded: Bool
 
     init?(_ json: JSON) {
-        guard let manager = json["manager"]?.string, let operation = json["operation"]?.string else { return nil }
-        entry = ManagedFieldsEntry(manager: manager, operation: operation, apiVersion: json["apiVersion"]?.string ?? "",
-                                   time: json["time"]?.string ?? "", subresource: json["subresource"]?.string ?? "", fields: FieldSet())
+        guard let entry = ManagedFieldsEntry(json, decodingFields: false) else { return nil }
+        self.entry = entry
         self.json = json
         decoded = false
     }
